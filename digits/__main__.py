@@ -1,0 +1,87 @@
+"""Command line: a thin layer over the package's API.
+
+    python -m digits train [--out model.pth] [--epochs N] ...
+    python -m digits evaluate model.pth
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+
+import torch
+
+from . import data, models, train
+
+
+def _train(args) -> int:
+    recipe = train.MLP_RECIPE
+    overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "max_lr", "seed")
+                 if getattr(args, k) is not None}
+    if args.no_augment:
+        overrides["augment"] = False
+    recipe = replace(recipe, **overrides)
+    torch.manual_seed(recipe.seed)          # the initial weights too
+    model = models.ARCHITECTURES[args.arch]()
+    train_set = data.load_mnist(True, args.data)
+    test_set = data.load_mnist(False, args.data)
+    print(f"training a {args.arch} on {len(train_set[0]):,} images: {recipe}")
+    history = train.fit(model, train_set, test_set, recipe)
+    last = history[-1]
+    path = models.save_model(model, args.out)
+    print(f"test accuracy {last['test_accuracy']:.2%} after {last['seconds']:.1f} s of training; "
+          f"saved {path}")
+    return 0
+
+
+def _evaluate(args) -> int:
+    model = models.load_model(args.checkpoint)
+    result = train.evaluate(model, *data.load_mnist(False, args.data))
+    print(f"{args.checkpoint}: test accuracy {result['accuracy']:.2%} on 10,000 MNIST test images")
+    print("per class: " + "  ".join(f"{d}: {a:.2%}" for d, a in enumerate(result["per_class"])))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m digits",
+                                     description="Handwritten-digit recognition in PyTorch.")
+    parser.add_argument("--data", metavar="DIR",
+                        help="folder holding MNIST/raw (default: $DIGITS_DATA, else ./data)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a model on MNIST and save its checkpoint",
+                       description="Train on the 60,000 MNIST training images, report "
+                                   "test accuracy, save the weights atomically.")
+    t.add_argument("--arch", choices=sorted(models.ARCHITECTURES), default="mlp",
+                   help="which network to train (default: mlp)")
+    t.add_argument("--out", default="model.pth", help="where to save the checkpoint (default: model.pth)")
+    t.add_argument("--epochs", type=int, help=f"passes over the data (default: {train.MLP_RECIPE.epochs})")
+    t.add_argument("--batch-size", type=int, help=f"images per step (default: {train.MLP_RECIPE.batch_size})")
+    t.add_argument("--max-lr", type=float, help=f"peak learning rate of the one-cycle schedule "
+                                                f"(default: {train.MLP_RECIPE.max_lr})")
+    t.add_argument("--seed", type=int, help=f"random seed (default: {train.MLP_RECIPE.seed})")
+    t.add_argument("--no-augment", action="store_true", help="train on the images as they are")
+    t.add_argument("--data", metavar="DIR", default=argparse.SUPPRESS,
+                   help="folder holding MNIST/raw (default: $DIGITS_DATA, else ./data)")
+    t.set_defaults(run=_train)
+
+    e = sub.add_parser("evaluate", help="accuracy of a checkpoint on the MNIST test set",
+                       description="Accuracy and per-class accuracy on the 10,000 MNIST test images.")
+    e.add_argument("checkpoint", help="a .pth file written by this project")
+    e.add_argument("--data", metavar="DIR", default=argparse.SUPPRESS,
+                   help="folder holding MNIST/raw (default: $DIGITS_DATA, else ./data)")
+    e.set_defaults(run=_evaluate)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (models.CheckpointError, data.DataNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

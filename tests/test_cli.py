@@ -1,0 +1,42 @@
+"""python -m digits: train, evaluate, help, and clear errors."""
+import subprocess
+import sys
+
+import digits
+from conftest import ROOT
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "digits", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_help_explains_every_option():
+    out = run("train", "--help").stdout
+    for option in ("--arch", "--out", "--epochs", "--batch-size", "--max-lr", "--seed",
+                   "--no-augment", "--data"):
+        assert option in out
+    assert "checkpoint" in run("evaluate", "--help").stdout
+
+
+def test_evaluate_prints_accuracy_and_per_class_accuracy():
+    result = run("evaluate", "model.pth")
+    assert result.returncode == 0, result.stderr
+    assert "test accuracy 98." in result.stdout or "test accuracy 99." in result.stdout
+    assert all(f"{d}: " in result.stdout for d in range(10))
+
+
+def test_evaluate_a_bad_file_fails_with_a_clear_message(tmp_path):
+    bad = tmp_path / "bad.pth"
+    bad.write_bytes(b"\x00" * 100)
+    result = run("evaluate", str(bad))
+    assert result.returncode == 2
+    assert "bad.pth" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_train_writes_a_loadable_checkpoint(tmp_path):
+    out = tmp_path / "quick.pth"
+    result = run("train", "--epochs", "1", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "saved" in result.stdout
+    assert isinstance(digits.load_model(out), digits.MLP)
