@@ -61,11 +61,13 @@ def load_mnist(train: bool = True, root=None, download: bool = True):
 
 
 def random_affine(images: torch.Tensor, degrees: float = 10.0, scale=(0.9, 1.1),
-                  translate: float = 0.1, shear: float = 0.0, generator=None) -> torch.Tensor:
-    """Rotate, scale, shear and shift each image of a batch by its own random amount.
+                  translate: float = 0.1, shear: float = 0.0, elastic: float = 0.0,
+                  generator=None) -> torch.Tensor:
+    """Rotate, scale, shear, shift and (optionally) elastically bend each image of a batch.
 
     ``images`` are in [0, 1] with paper at 0 (the padding value); ``translate`` is a
-    fraction of the image size. One affine_grid + grid_sample call for the batch.
+    fraction of the image size; ``elastic`` is the typical displacement in pixels of a
+    smooth random warp (a coarse 4x4 noise field, upsampled). One grid_sample per batch.
     """
     n = images.shape[0]
 
@@ -87,6 +89,10 @@ def random_affine(images: torch.Tensor, degrees: float = 10.0, scale=(0.9, 1.1),
         a[:, None, None] * gx + b[:, None, None] * gy + tx[:, None, None],
         c[:, None, None] * gx + d[:, None, None] * gy + ty[:, None, None],
     ], -1)                                                   # (N, H, W, 2)
+    if elastic > 0:
+        noise = torch.randn(n, 2, 4, 4, generator=generator) * (elastic * 2 / w)
+        grid = grid + F.interpolate(noise, size=(h, w), mode="bicubic",
+                                    align_corners=False).permute(0, 2, 3, 1)
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
@@ -95,3 +101,20 @@ def _pixel_centres(h, w):
     ys = (torch.arange(h) * 2 + 1) / h - 1
     xs = (torch.arange(w) * 2 + 1) / w - 1
     return torch.meshgrid(ys, xs, indexing="ij")
+
+
+def random_thickness(images: torch.Tensor, p: float = 0.3, generator=None) -> torch.Tensor:
+    """Make the strokes of a random share ``p`` of the batch thicker, and as many thinner.
+
+    Grey dilation (3x3 max) and erosion (2x2 min) of the whole batch, then a per-image pick:
+    real pens are thicker or thinner than MNIST's.
+    """
+    if not 0 <= p <= 0.5:
+        raise ValueError(f"p is the share thickened (and the share thinned): 0 to 0.5, not {p}")
+    if p == 0:
+        return images
+    pick = torch.rand(images.shape[0], generator=generator)
+    thick = F.max_pool2d(images, 3, stride=1, padding=1)
+    thin = -F.max_pool2d(F.pad(-images, (0, 1, 0, 1), value=0.0), 2, stride=1)
+    out = torch.where((pick < p)[:, None, None, None], thick, images)
+    return torch.where(((pick >= p) & (pick < 2 * p))[:, None, None, None], thin, out)

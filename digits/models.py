@@ -31,7 +31,42 @@ class MLP(nn.Module):
         return self.fc3(x)                     # (B, 10) logits
 
 
-ARCHITECTURES = {"mlp": MLP}
+def _conv_block(c_in, c_out):
+    """3x3 convolution (same padding) -> batch norm -> ReLU."""
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
+                         nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
+
+
+class CNN(nn.Module):
+    """A small VGG-style network sized for a CPU: one convolution at full resolution,
+    two at half, one at quarter, then a global max pool and a linear head.
+
+    ``widths`` are the channels of the three resolutions; the default is cnn.pth's.
+    """
+
+    def __init__(self, widths=(32, 64, 128)):
+        super().__init__()
+        c1, c2, c3 = widths
+        self.features = nn.Sequential(
+            _conv_block(1, c1), nn.MaxPool2d(2),                          # (B, c1, 14, 14)
+            _conv_block(c1, c2), _conv_block(c2, c2), nn.MaxPool2d(2),    # (B, c2, 7, 7)
+            _conv_block(c2, c3),                                          # (B, c3, 7, 7)
+            nn.AdaptiveMaxPool2d(1), nn.Flatten(),                         # (B, c3)
+        )
+        self.head = nn.Linear(c3, 10)                                      # (B, 10) logits
+
+    def forward(self, x):                      # x: (B, 1, 28, 28), normalised
+        return self.head(self.features(x))
+
+    @classmethod
+    def from_state_dict(cls, state):
+        """A CNN whose widths are read off the shapes of ``state``."""
+        return cls(tuple(state[f"features.{i}.0.weight"].shape[0] for i in (0, 2, 5)))
+
+
+CNN_FAST_WIDTHS = (16, 32, 64)   # the narrower CNN of `train --arch cnn --fast`
+
+ARCHITECTURES = {"mlp": MLP, "cnn": CNN}
 
 
 class CheckpointError(ValueError):
@@ -72,10 +107,11 @@ def load_model(path, arch: str | None = None) -> nn.Module:
         )
     if arch is not None and arch != found:
         raise CheckpointError(f"{path}: holds a {found} model, but a {arch} was asked for")
-    model = ARCHITECTURES[found]()
+    cls = ARCHITECTURES[found]
     try:
+        model = cls.from_state_dict(state) if hasattr(cls, "from_state_dict") else cls()
         model.load_state_dict(state)
-    except RuntimeError as e:
+    except (RuntimeError, ValueError, IndexError) as e:
         raise CheckpointError(f"{path}: parameter shapes do not fit a {found}: {e}") from None
     return model.eval()
 
@@ -90,6 +126,9 @@ def save_model(model: nn.Module, path) -> Path:
             torch.save(model.state_dict(), f)
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)        # mkstemp makes it private; a model is not
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

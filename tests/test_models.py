@@ -103,3 +103,9 @@ def test_interrupted_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
         digits.save_model(digits.MLP(), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.pth"]
+
+
+def test_saved_checkpoints_are_not_private(tmp_path):
+    """The temp file is private while written; the checkpoint gets normal permissions."""
+    path = digits.save_model(digits.MLP(), tmp_path / "m.pth")
+    assert path.stat().st_mode & 0o044 == 0o044

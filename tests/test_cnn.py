@@ -1,0 +1,76 @@
+"""digits.CNN, the committed cnn.pth, the CNN recipes and batch augmentation."""
+from dataclasses import replace
+
+import pytest
+import torch
+
+import digits
+from conftest import ROOT
+
+
+def test_cnn_maps_image_batches_to_ten_logits():
+    assert digits.CNN()(torch.zeros(4, 1, 28, 28)).shape == (4, 10)
+    assert digits.CNN((8, 16, 32))(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_committed_cnn_loads_through_load_model_and_holds_99_5(mnist_test):
+    """cnn.pth scores 99.56 %; the 99.7 % goal is not reached yet (see README)."""
+    model = digits.load_model(ROOT / "cnn.pth")
+    assert isinstance(model, digits.CNN) and not model.training
+    assert digits.evaluate(model, *mnist_test)["accuracy"] >= 0.995
+
+
+def test_load_model_reads_the_cnn_widths_from_the_file(tmp_path):
+    path = digits.save_model(digits.CNN((8, 16, 24)), tmp_path / "narrow.pth")
+    model = digits.load_model(path)
+    assert model(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
+    assert model.head.in_features == 24
+
+
+def test_load_model_names_the_architecture_it_found(tmp_path):
+    path = digits.save_model(digits.CNN(), tmp_path / "c.pth")
+    with pytest.raises(digits.CheckpointError, match="c.pth.*holds a cnn.*mlp was asked"):
+        digits.load_model(path, arch="mlp")
+
+
+def test_short_cnn_training_on_a_subset_raises_accuracy(small_split):
+    train, test = small_split
+    torch.manual_seed(0)
+    model = digits.CNN((8, 16, 32))
+    before = digits.evaluate(model, *test)["accuracy"]
+    digits.fit(model, train, recipe=replace(digits.CNN_RECIPE, epochs=3, batch_size=64),
+               progress=False)
+    after = digits.evaluate(model, *test)["accuracy"]
+    assert before < 0.3 and after > 0.85
+
+
+def test_fast_recipe_runs_end_to_end_on_a_subset(small_split):
+    train, test = small_split
+    torch.manual_seed(0)
+    model = digits.CNN(digits.models.CNN_FAST_WIDTHS)
+    history = digits.fit(model, train, test, replace(digits.CNN_FAST_RECIPE, epochs=1),
+                         progress=False)
+    assert len(history) == 1 and history[0]["test_accuracy"] > 0.8
+
+
+def test_augmentation_keeps_shape_range_and_labels(mnist_test):
+    """Augmented digits stay in [0, 1] and the shipped CNN still reads almost all of them."""
+    images, labels = mnist_test[0][:2000], mnist_test[1][:2000]
+    g = torch.Generator().manual_seed(0)
+    r = digits.CNN_RECIPE
+    out = digits.random_affine(images, r.degrees, r.scale, r.translate, elastic=r.elastic, generator=g)
+    out = digits.random_thickness(out, 0.3, generator=g)
+    assert out.shape == images.shape and out.min() >= 0 and out.max() <= 1
+    assert not torch.allclose(out, images)
+    cnn = digits.load_model(ROOT / "cnn.pth")
+    assert digits.evaluate(cnn, out, labels)["accuracy"] > 0.97
+
+
+def test_thickness_augmentation_thickens_some_strokes_and_thins_as_many():
+    square = torch.zeros(400, 1, 28, 28)
+    square[:, :, 10:18, 10:18] = 1
+    out = digits.random_thickness(square, p=0.25, generator=torch.Generator().manual_seed(0))
+    areas = (out > 0.5).sum((1, 2, 3))
+    thicker, thinner, same = (areas > 64).sum(), (areas < 64).sum(), (areas == 64).sum()
+    assert 70 < thicker < 130 and 70 < thinner < 130 and same > 150
+    assert torch.equal(digits.random_thickness(square, p=0.0), square)
