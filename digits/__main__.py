@@ -2,10 +2,12 @@
 
     python -m digits train [--arch mlp|cnn] [--fast] [--out PATH] [--epochs N] ...
     python -m digits evaluate model.pth
+    python -m digits predict IMAGE... [--model PATH] [--json]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import replace
 
@@ -44,6 +46,36 @@ def _evaluate(args) -> int:
     return 0
 
 
+def _predict(args) -> int:
+    from .predict import classify, resolve_model
+    from .preprocess import ImageError, preprocess
+
+    model = resolve_model(args.model)
+    tensors, errors = {}, {}
+    for name in args.images:
+        try:
+            tensors[name] = preprocess(name)
+        except ImageError as e:
+            errors[name] = str(e)
+    predictions = dict(zip(tensors, classify(torch.stack(list(tensors.values())), model))) if tensors else {}
+    rows = []
+    for name in args.images:
+        if name in predictions:
+            p = predictions[name]
+            rows.append({"file": name, "digit": p.digit, "probability": round(p.probability, 6),
+                         "probabilities": [round(q, 6) for q in p.probabilities]})
+        else:
+            rows.append({"file": name, "error": errors[name]})
+    for row in rows:
+        if args.json:
+            print(json.dumps(row))
+        elif "error" in row:
+            print(f"{row['file']}: error: {row['error']}", file=sys.stderr)
+        else:
+            print(f"{row['file']}: {row['digit']} ({row['probability']:.1%})")
+    return 1 if errors else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m digits",
                                      description="Handwritten-digit recognition in PyTorch.")
@@ -79,6 +111,18 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--data", metavar="DIR", default=argparse.SUPPRESS,
                    help="folder holding MNIST/raw (default: $DIGITS_DATA, else ./data)")
     e.set_defaults(run=_evaluate)
+
+    p = sub.add_parser("predict", help="recognise the digit in each image file",
+                       description="Recognise one handwritten digit per image: photos, scans, "
+                                   "drawings, any size and mode. Files that cannot be read are "
+                                   "reported and skipped; the exit status is 1 if any failed.")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
+    p.add_argument("--model", metavar="PATH",
+                   help="checkpoint to use (default: the most accurate shipped one, cnn.pth)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object per image: file, digit, probability, probabilities "
+                        "(or file, error)")
+    p.set_defaults(run=_predict)
     return parser
 
 

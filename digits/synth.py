@@ -1,0 +1,59 @@
+"""Render MNIST digits as real-world images: photos, scans and drawings of one digit.
+
+Used by the robustness benchmark and the tests to check what the classic
+"99 % on MNIST" hides: the paper has a tone, the light is uneven, the pen is thick
+or thin, the picture is any size, noisy, blurred and JPEG-compressed.
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+INKS = [(20, 20, 25), (25, 35, 120), (30, 30, 90), (150, 25, 30), (60, 60, 60)]
+
+
+def render(digit: np.ndarray, rng: np.random.Generator, polarity: str | None = None) -> Image.Image:
+    """One MNIST digit (28x28, ink bright, values 0-1 or 0-255) as a random real-world RGB image."""
+    ink = np.asarray(digit, dtype=np.float32)
+    ink = ink / 255 if ink.max() > 1 else ink
+    side = int(rng.integers(30, 301))                         # the picture: 30 to 300 px
+    glyph_h = max(14, int(side * rng.uniform(0.45, 0.85)))    # the digit's share of it
+    up = np.asarray(Image.fromarray(ink[4:24, 4:24] if ink[:4].max() == 0 else ink, "F")
+                    .resize((glyph_h, glyph_h), Image.Resampling.BICUBIC)).clip(0, 1)
+    up = ndimage.rotate(up, rng.uniform(-8, 8), reshape=True, order=1)
+    pen = rng.choice(["thin", "normal", "thick"], p=[0.25, 0.5, 0.25])
+    radius = max(1, round(glyph_h / 40))
+    if pen == "thick":
+        up = ndimage.grey_dilation(up, size=(radius * 2 + 1,) * 2)
+    elif pen == "thin" and glyph_h > 40:
+        up = ndimage.grey_erosion(up, size=(radius + 1,) * 2)
+    w = h = side
+    h = int(side * rng.uniform(0.8, 1.25))                   # not always square
+    canvas = np.zeros((max(h, up.shape[0] + 2), max(w, up.shape[1] + 2)), np.float32)
+    top = rng.integers(0, canvas.shape[0] - up.shape[0] + 1)
+    left = rng.integers(0, canvas.shape[1] - up.shape[1] + 1)
+    canvas[top:top + up.shape[0], left:left + up.shape[1]] = up
+    coverage = ndimage.gaussian_filter(canvas, rng.uniform(0.3, 1.2) * side / 150)
+
+    dark_ink = (polarity or rng.choice(["dark", "dark", "dark", "light"])) == "dark"
+    if dark_ink:                                              # pen on paper
+        paper = np.array([rng.uniform(200, 255), rng.uniform(190, 250), rng.uniform(170, 240)])
+        pen_rgb = np.array(INKS[rng.integers(len(INKS))], np.float32) * rng.uniform(0.6, 1.3)
+    else:                                                     # chalk on a board, a screen
+        paper = np.array([rng.uniform(10, 70)] * 3) + rng.uniform(-10, 10, 3)
+        pen_rgb = np.array([rng.uniform(190, 255)] * 3)
+    coverage = coverage[..., None] * rng.uniform(0.75, 1.0)
+    image = paper * (1 - coverage) + pen_rgb * coverage
+
+    yy, xx = np.mgrid[0:image.shape[0], 0:image.shape[1]] / max(image.shape)
+    angle = rng.uniform(0, 2 * np.pi)
+    light = 1 - rng.uniform(0, 0.35) * (np.cos(angle) * xx + np.sin(angle) * yy)   # uneven light
+    image = image * light[..., None]
+    image = image + rng.normal(0, rng.uniform(2, 12), image.shape)                # sensor noise
+    picture = Image.fromarray(image.clip(0, 255).astype(np.uint8), "RGB")
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=int(rng.integers(30, 95)))              # compression
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")

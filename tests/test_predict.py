@@ -1,0 +1,89 @@
+"""digits.predict on real-looking images, and its contract for any input."""
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from PIL import Image
+
+import digits
+from conftest import ROOT
+from digits.synth import render
+
+
+@pytest.fixture(scope="module")
+def photos(mnist_test):
+    """200 MNIST test digits rendered as photos/scans of many kinds, with their labels."""
+    rng = np.random.default_rng(42)
+    images, labels = mnist_test
+    picks = rng.choice(len(images), 200, replace=False)
+    return [render(images[i, 0].numpy(), rng) for i in picks], labels[picks].tolist()
+
+
+def test_one_image_gives_a_list_of_one_prediction(photos):
+    (prediction,) = digits.predict(photos[0][0])
+    assert isinstance(prediction.digit, int) and 0 <= prediction.digit <= 9
+    assert len(prediction.probabilities) == 10
+    assert sum(prediction.probabilities) == pytest.approx(1.0, abs=1e-5)
+    assert prediction.probability == max(prediction.probabilities)
+    assert prediction.digit == int(np.argmax(prediction.probabilities))
+
+
+def test_a_sequence_of_mixed_kinds_gives_one_prediction_each(photos, tmp_path):
+    image = photos[0][0]
+    path = tmp_path / "d.png"
+    image.save(path)
+    batch = [image, path, str(path), path.read_bytes(), np.asarray(image)]
+    predictions = digits.predict(batch)
+    assert len(predictions) == 5
+    assert len({p.digit for p in predictions}) == 1
+
+
+def test_default_model_is_the_most_accurate_shipped_checkpoint():
+    from digits.predict import default_model_path
+    expected = "cnn.pth" if (ROOT / "cnn.pth").exists() else "model.pth"
+    assert default_model_path().name == expected
+
+
+def test_model_can_be_a_path_or_a_module(photos):
+    image = photos[0][1]
+    by_path = digits.predict(image, model=ROOT / "model.pth")[0]
+    by_module = digits.predict(image, model=digits.load_model(ROOT / "model.pth"))[0]
+    assert by_path.probabilities == pytest.approx(by_module.probabilities)
+
+
+def test_real_world_renderings_are_recognised(photos):
+    images, labels = photos
+    predictions = digits.predict(images)
+    accuracy = np.mean([p.digit == y for p, y in zip(predictions, labels)])
+    assert accuracy >= 0.97
+
+
+def test_a_bad_image_in_a_batch_names_the_problem(photos):
+    with pytest.raises(digits.ImageError, match="not a readable image"):
+        digits.predict([photos[0][0], b"garbage"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=4096))
+def test_random_bytes_give_a_prediction_or_the_documented_error(data):
+    try:
+        result = digits.predict(data, model=ROOT / "model.pth")
+    except digits.ImageError:
+        return
+    assert len(result) == 1 and 0 <= result[0].digit <= 9
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(
+    arrays(np.uint8, st.tuples(st.integers(1, 60), st.integers(1, 60))),
+    arrays(np.float32, st.tuples(st.integers(1, 40), st.integers(1, 40), st.sampled_from([1, 3, 4]))),
+    arrays(np.int16, st.tuples(st.integers(8, 40), st.integers(8, 40))),
+))
+def test_random_arrays_give_a_prediction_or_the_documented_error(array):
+    try:
+        result = digits.predict(array, model=ROOT / "model.pth")
+    except digits.ImageError:
+        return
+    assert len(result) == 1 and 0 <= result[0].digit <= 9

@@ -1,0 +1,207 @@
+"""digits.preprocess: any real image of a digit -> an MNIST-style 28x28 tensor."""
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+from scipy import ndimage
+
+import digits
+from digits.preprocess import to_mnist
+
+
+def seven(size=(120, 160), ink=(20, 20, 40), paper=(240, 235, 220), offset=(0, 0), width=10):
+    """A hand-drawn-looking 7, dark ink on light paper, RGB."""
+    image = Image.new("RGB", size, paper)
+    w, h = size
+    ox, oy = offset
+    ImageDraw.Draw(image).line([(ox + w * .3, oy + h * .25), (ox + w * .7, oy + h * .25),
+                                (ox + w * .45, oy + h * .8)], fill=ink, width=width)
+    return image
+
+
+def encoded(image, fmt="PNG"):
+    buffer = io.BytesIO()
+    image.save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def difference(a, b):
+    """Mean absolute difference in [0, 1] ink units of two preprocessed digits (tensors
+    from preprocess or arrays from to_mnist), forgiving a 1-pixel shift: centring rounds
+    the centre of mass to whole pixels."""
+    def raw(x):
+        return (x * digits.STD + digits.MEAN if isinstance(x, torch.Tensor) else torch.as_tensor(x)).reshape(28, 28)
+    a, b = raw(a), raw(b)
+    return min((torch.roll(a, (dy, dx), (0, 1)) - b).abs().mean().item()
+               for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+
+
+def assert_mnist_like(tensor):
+    assert tensor.shape == (1, 28, 28) and tensor.dtype == torch.float32
+    raw = tensor * digits.STD + digits.MEAN                   # back to [0, 1]
+    assert raw.min() > -1e-4 and raw.max() < 1 + 1e-4
+    assert raw[0, 0].abs().max() < 1e-4 and raw[0, :, 0].abs().max() < 1e-4   # black border
+    assert raw.max() > 0.9                                      # strokes reach full ink
+
+
+# ---------------------------------------------------------------- every input kind
+
+def test_reads_paths_bytes_file_objects_pil_and_arrays(tmp_path):
+    image = seven()
+    path = tmp_path / "seven.png"
+    image.save(path)
+    reference = digits.preprocess(image)
+    for source in (path, str(path), path.read_bytes(), io.BytesIO(path.read_bytes()),
+                   np.asarray(image), np.asarray(image.convert("L"))):
+        out = digits.preprocess(source)
+        assert_mnist_like(out)
+        assert difference(out, reference) < 0.02, type(source)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "P", "CMYK", "1", "LA", "I;16", "I", "F"])
+def test_every_image_mode_gives_the_same_digit(mode):
+    image = seven()
+    if mode == "I;16":
+        converted = Image.fromarray(np.asarray(image.convert("L"), np.uint16) * 257)
+        assert converted.mode == "I;16"
+    elif mode == "F":
+        converted = image.convert("L").convert("F")
+    else:
+        converted = image.convert(mode)
+    out = digits.preprocess(converted)
+    assert_mnist_like(out)
+    assert difference(out, digits.preprocess(image)) < 0.04    # a different digit: ~0.09
+
+
+def test_jpeg_tiff_bmp_webp_and_gif_files_decode():
+    for fmt in ("JPEG", "TIFF", "BMP", "WEBP", "GIF"):
+        out = digits.preprocess(encoded(seven(), fmt))
+        assert_mnist_like(out)
+        assert difference(out, digits.preprocess(seven())) < 0.04, fmt
+
+
+def test_transparent_background_with_opaque_ink_is_read_as_ink_on_paper():
+    """A canvas export: black (or white) strokes on fully transparent pixels."""
+    for ink in ((0, 0, 0, 255), (255, 255, 255, 255)):
+        image = Image.new("RGBA", (100, 100), (0, 0, 0, 0))
+        ImageDraw.Draw(image).line([(30, 25), (70, 25), (45, 80)], fill=ink, width=8)
+        out = digits.preprocess(encoded(image))
+        assert_mnist_like(out)
+        assert difference(out, digits.preprocess(seven((100, 100), width=8))) < 0.02
+
+
+def test_float_arrays_in_unit_range_and_bool_arrays():
+    grey = np.asarray(seven().convert("L"), np.float32) / 255
+    for array in (grey, grey < 0.5):
+        out = digits.preprocess(array)
+        assert_mnist_like(out)
+        assert difference(out, digits.preprocess(seven())) < 0.02
+
+
+def test_exif_orientation_is_honoured():
+    image = seven()
+    rotated = image.rotate(90, expand=True)             # stored sideways...
+    exif = Image.Exif()
+    exif[0x0112] = 6                                     # ...and tagged "rotate 90 clockwise to view"
+    buffer = io.BytesIO()
+    rotated.save(buffer, "JPEG", exif=exif.tobytes())
+    upright = digits.preprocess(buffer.getvalue())
+    assert difference(upright, digits.preprocess(image)) < 0.04   # unrotated: ~0.14
+
+
+# ---------------------------------------------------------------- what MNIST's makers did
+
+def test_polarity_light_on_dark_equals_dark_on_light():
+    dark_on_light = digits.preprocess(seven(ink=(10, 10, 10), paper=(250, 250, 250)))
+    light_on_dark = digits.preprocess(seven(ink=(250, 250, 250), paper=(10, 10, 10)))
+    assert difference(dark_on_light, light_on_dark) < 0.02
+
+
+def test_paper_tone_and_lighting_gradient_are_removed():
+    image = np.asarray(seven(paper=(200, 190, 160)), np.float32)
+    ramp = np.linspace(0.5, 1.0, image.shape[1])[None, :, None]     # light from the right
+    shaded = Image.fromarray((image * ramp).astype(np.uint8))
+    assert difference(digits.preprocess(shaded), digits.preprocess(seven())) < 0.02
+
+
+def test_speckle_noise_is_removed():
+    image = np.asarray(seven((200, 200)).convert("L")).copy()
+    rng = np.random.default_rng(0)
+    ys, xs = rng.integers(0, 200, 300), rng.integers(0, 200, 300)
+    image[ys, xs] = 0                                                # pepper
+    out = to_mnist(Image.fromarray(image))
+    clean = to_mnist(seven((200, 200)).convert("L"))
+    assert difference(out, clean) < 0.03
+
+
+@pytest.mark.parametrize("offset", [(-40, -50), (50, 60), (0, 0)])
+def test_digit_is_cropped_scaled_to_20px_and_centred_by_mass(offset):
+    out = to_mnist(seven((300, 300), offset=offset, width=14))
+    rows, cols = np.nonzero(out > 0.05)
+    assert max(np.ptp(rows), np.ptp(cols)) + 1 in (19, 20, 21)          # fits the 20x20 box
+    cy, cx = ndimage.center_of_mass(out)
+    assert abs(cy - 13.5) <= 1 and abs(cx - 13.5) <= 1
+
+
+def test_aspect_ratio_is_kept():
+    one = Image.new("L", (200, 200), 255)
+    ImageDraw.Draw(one).line([(100, 20), (100, 180)], fill=0, width=12)
+    out = to_mnist(one)
+    rows, cols = np.nonzero(out > 0.3)
+    assert np.ptp(rows) + 1 >= 19 and np.ptp(cols) + 1 <= 5              # a tall thin stroke
+
+
+def test_stages_show_every_step():
+    steps = digits.preprocess_stages(seven())
+    assert list(steps) == ["original", "grey", "ink", "cleaned", "framed"]
+    assert steps["framed"].shape == (28, 28)
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("page", [
+    Image.new("RGB", (300, 200), (255, 255, 255)),
+    Image.new("L", (300, 200), 128),
+    Image.new("RGBA", (100, 100), (0, 0, 0, 0)),
+    Image.fromarray((np.random.default_rng(0).normal(200, 3, (200, 200))).clip(0, 255).astype(np.uint8)),
+])
+def test_a_page_without_ink_raises_no_digit_found(page):
+    with pytest.raises(digits.NoDigitError, match="no digit found"):
+        digits.preprocess(page)
+
+
+def test_no_digit_error_is_an_image_error():
+    assert issubclass(digits.NoDigitError, digits.ImageError)
+    assert issubclass(digits.ImageError, ValueError)
+
+
+def png_claiming(width, height):
+    """A PNG whose header claims a size (the pixel data is a token few bytes)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+            + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "empty"),
+    (b"this is not an image at all", "not a readable image"),
+    (encoded(seven())[:200], "not a readable image"),
+    (encoded(Image.new("L", (1, 1), 0)), "too small"),
+    (png_claiming(50_000, 50_000), "pixel limit"),
+])
+def test_bad_bytes_raise_a_clear_image_error(data, message):
+    with pytest.raises(digits.ImageError, match=message):
+        digits.preprocess(data)
+
+
+def test_bad_arrays_and_types_raise_image_error(tmp_path):
+    for bad in (np.zeros((5, 5, 5, 5)), np.full((30, 30), np.nan), np.zeros((30, 30, 2)), 42,
+                tmp_path / "missing.png"):
+        with pytest.raises(digits.ImageError):
+            digits.preprocess(bad)
