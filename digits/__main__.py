@@ -3,6 +3,7 @@
     python -m digits train [--arch mlp|cnn] [--fast] [--out PATH] [--epochs N] ...
     python -m digits evaluate model.pth
     python -m digits predict IMAGE... [--model PATH] [--json]
+    python -m digits read IMAGE... [--model PATH] [--json]
 """
 from __future__ import annotations
 
@@ -76,6 +77,31 @@ def _predict(args) -> int:
     return 1 if errors else 0
 
 
+def _read(args) -> int:
+    from .predict import resolve_model
+    from .preprocess import ImageError
+    from .read import read
+
+    model, failed = resolve_model(args.model), False
+    for name in args.images:
+        try:
+            reading = read(name, model)
+        except ImageError as e:
+            failed = True
+            row = {"file": name, "error": str(e)}
+        else:
+            row = {"file": name, "text": reading.text,
+                   "digits": [{"digit": d, "probability": round(p, 6), "box": list(b)}
+                              for d, p, b in reading.digits]}
+        if args.json:
+            print(json.dumps(row))
+        elif "error" in row:
+            print(f"{name}: error: {row['error']}", file=sys.stderr)
+        else:
+            print(f"{name}: {row['text']}")
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m digits",
                                      description="Handwritten-digit recognition in PyTorch.")
@@ -123,6 +149,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print one JSON object per image: file, digit, probability, probabilities "
                         "(or file, error)")
     p.set_defaults(run=_predict)
+
+    r = sub.add_parser("read", help="read the number written on one line of each image",
+                       description="Read a line of handwritten digits (\"2026\") from each image; "
+                                   "separators, specks and ruled lines are ignored. Unreadable files "
+                                   "are reported and skipped; the exit status is 1 if any failed.")
+    r.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
+    r.add_argument("--model", metavar="PATH",
+                   help="checkpoint to use (default: the most accurate shipped one, cnn.pth)")
+    r.add_argument("--json", action="store_true",
+                   help="print one JSON object per image: file, text, digits with probability and "
+                        "box [left, top, right, bottom] (or file, error)")
+    r.set_defaults(run=_read)
     return parser
 
 

@@ -37,7 +37,12 @@ def render(digit: np.ndarray, rng: np.random.Generator, polarity: str | None = N
     left = rng.integers(0, canvas.shape[1] - up.shape[1] + 1)
     canvas[top:top + up.shape[0], left:left + up.shape[1]] = up
     coverage = ndimage.gaussian_filter(canvas, rng.uniform(0.3, 1.2) * side / 150)
+    return photograph(coverage, rng, polarity)
 
+
+def photograph(coverage: np.ndarray, rng: np.random.Generator, polarity: str | None = None) -> Image.Image:
+    """Ink coverage in [0, 1] -> an RGB picture of it: paper or board, pen colour, uneven
+    light, sensor noise and JPEG compression."""
     dark_ink = (polarity or rng.choice(["dark", "dark", "dark", "light"])) == "dark"
     if dark_ink:                                              # pen on paper
         paper = np.array([rng.uniform(200, 255), rng.uniform(190, 250), rng.uniform(170, 240)])
@@ -57,3 +62,38 @@ def render(digit: np.ndarray, rng: np.random.Generator, polarity: str | None = N
     buffer = io.BytesIO()
     picture.save(buffer, "JPEG", quality=int(rng.integers(30, 95)))              # compression
     return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
+GAPS = {"wide": (0.25, 0.6), "narrow": (0.05, 0.2), "touching": (-0.06, 0.0), "overlapping": (-0.25, -0.1)}
+
+
+def render_number(glyphs, rng: np.random.Generator, gap: str = "wide", height: int = 40,
+                  polarity: str | None = "dark") -> Image.Image:
+    """MNIST digits (28x28 each, ink bright) written side by side as one number on paper.
+
+    ``gap`` picks the spacing between the digits' ink, as a share of the digit height:
+    wide, narrow, touching (boxes abut) or overlapping. Sizes vary by +-20 % and the
+    baseline wanders, as in handwriting.
+    """
+    lo, hi = GAPS[gap]
+    pieces = []
+    for glyph in glyphs:
+        g = np.asarray(glyph, np.float32)
+        g = g / 255 if g.max() > 1 else g
+        size = height * rng.uniform(0.8, 1.2)
+        up = np.asarray(Image.fromarray(g, "F").resize((round(28 * size / 20),) * 2,
+                                                        Image.Resampling.BICUBIC)).clip(0, 1)
+        rows, cols = np.nonzero(up > 0.1)
+        pieces.append(up[rows.min():rows.max() + 1, cols.min():cols.max() + 1])
+    margin = int(height * rng.uniform(0.3, 0.8))
+    width = margin * 2 + sum(p.shape[1] for p in pieces) + int(height * hi * len(pieces)) + 4
+    canvas = np.zeros((int(height * 1.6) + 2 * margin, max(width, 8)), np.float32)
+    x = margin
+    for piece in pieces:
+        y = margin + int(height * 0.3 + rng.uniform(-0.1, 0.1) * height + (height - piece.shape[0]) / 2)
+        y = int(np.clip(y, 0, canvas.shape[0] - piece.shape[0]))
+        region = canvas[y:y + piece.shape[0], x:x + piece.shape[1]]
+        np.maximum(region, piece[:region.shape[0], :region.shape[1]], out=region)
+        x = max(0, x + piece.shape[1] + int(rng.uniform(lo, hi) * height))
+    canvas = canvas[:, :x + margin]
+    return photograph(ndimage.gaussian_filter(canvas, 0.5), rng, polarity)

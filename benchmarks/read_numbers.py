@@ -1,0 +1,90 @@
+"""Reading whole numbers: digits.read against Tesseract on the same images.
+
+Numbers of 2-10 MNIST *test* digits are written side by side on paper-like
+backgrounds (digits.synth.render_number: sizes +-20 %, wandering baseline, paper
+tone, uneven light, noise, JPEG) with gaps from wide to narrow to touching to
+overlapping. For each gap class: exact-string accuracy and per-digit accuracy
+(1 - edit distance / length), for digits.read and for Tesseract
+(`tesseract --psm 7`, digits whitelisted) when it is installed.
+
+    python benchmarks/read_numbers.py [--per-class 200] [--seed 0]
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+import digits
+from digits.synth import GAPS, render_number
+
+
+def edit_distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def tesseract(picture, folder: Path) -> str:
+    path = folder / "number.png"
+    picture.save(path)
+    out = subprocess.run(["tesseract", str(path), "stdout", "--psm", "7",
+                          "-c", "tessedit_char_whitelist=0123456789"],
+                         capture_output=True, text=True, timeout=60)
+    return "".join(ch for ch in out.stdout if ch.isdigit())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--per-class", type=int, default=200, help="numbers per gap class")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    images, labels = digits.load_mnist(False)
+    rng = np.random.default_rng(args.seed)
+    has_tesseract = shutil.which("tesseract") is not None
+    rows = []
+    seconds = {"digits.read": 0.0, "tesseract": 0.0}
+    with tempfile.TemporaryDirectory() as tmp:
+        for gap in GAPS:
+            scores = {"digits.read": [], "tesseract": []}
+            for _ in tqdm(range(args.per_class), desc=gap, unit="number"):
+                picks = rng.integers(0, len(images), rng.integers(2, 11))
+                truth = "".join(str(int(labels[i])) for i in picks)
+                picture = render_number([images[i, 0].numpy() for i in picks], rng, gap)
+                readers = {"digits.read": lambda p: digits.read(p).text}
+                if has_tesseract:
+                    readers["tesseract"] = lambda p: tesseract(p, Path(tmp))
+                for name, reader in readers.items():
+                    start = time.perf_counter()
+                    text = reader(picture)
+                    seconds[name] += time.perf_counter() - start
+                    scores[name].append((text == truth, 1 - edit_distance(text, truth) / len(truth)))
+            for name, s in scores.items():
+                if s:
+                    exact, per_digit = np.mean(s, axis=0)
+                    rows.append([gap, name, f"{exact:.1%}", f"{per_digit:.1%}", str(len(s))])
+    n = args.per_class * len(GAPS)
+    print(f"\nnumbers of 2-10 MNIST test digits, {args.per_class} per gap class, seed {args.seed}\n")
+    header = ["gap", "reader", "exact string", "per digit", "numbers"]
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    for r in [header, ["-" * w for w in widths]] + rows:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+    print()
+    for name, s in seconds.items():
+        if s:
+            print(f"{name}: {s / n * 1000:.0f} ms per number")
+    if not has_tesseract:
+        print("tesseract not installed (apt-get install tesseract-ocr): its rows are missing")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""digits.read: a line of handwritten digits -> its text, with a box per digit."""
+import json
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+import digits
+from digits.synth import render_number
+from test_cli import run
+
+
+def number(mnist_test, indices, gap="wide", seed=0):
+    images, labels = mnist_test
+    picture = render_number([images[i, 0].numpy() for i in indices], np.random.default_rng(seed), gap)
+    return picture, "".join(str(int(labels[i])) for i in indices)
+
+
+def clear_digits(mnist_test, count, start=0):
+    """Test digits the shipped CNN reads confidently as they are, so the test is about
+    segmentation, not about the hardest MNIST writers."""
+    images, labels = mnist_test
+    picks, i = [], start
+    while len(picks) < count:
+        p = digits.predict(images[i, 0].numpy())[0]
+        if p.digit == labels[i] and p.probability > 0.85:
+            picks.append(i)
+        i += 1
+    return picks
+
+
+def test_separated_digits_are_read_with_a_box_each(mnist_test):
+    picture, truth = number(mnist_test, clear_digits(mnist_test, 6))
+    reading = digits.read(picture)
+    assert reading.text == truth
+    assert len(reading.digits) == len(truth)
+    boxes = [box for _, _, box in reading.digits]
+    assert all(0 <= l < r <= picture.width and 0 <= t < b <= picture.height for l, t, r, b in boxes)
+    assert [l for l, _, _, _ in boxes] == sorted(l for l, _, _, _ in boxes)     # left to right
+    assert all(0 < p <= 1 for _, p, _ in reading.digits)
+
+
+def test_a_single_digit_reads_as_predict_says(mnist_test):
+    picture, truth = number(mnist_test, clear_digits(mnist_test, 1, start=50))
+    reading = digits.read(picture)
+    assert reading.text == truth == str(digits.predict(picture)[0].digit)
+
+
+def test_a_five_with_a_floating_bar_is_merged_into_one_digit():
+    page = Image.new("L", (160, 100), 255)
+    draw = ImageDraw.Draw(page)
+    draw.line([(62, 22), (98, 22)], fill=0, width=7)                       # the bar, apart
+    draw.line([(62, 32), (60, 52)], fill=0, width=7)
+    draw.arc([(52, 42), (100, 82)], start=-150, end=140, fill=0, width=7)
+    reading = digits.read(page)
+    assert len(reading.digits) == 1
+    left, top, right, bottom = reading.digits[0][2]
+    assert top <= 20 and bottom >= 80            # the box spans bar and bowl: merged, not dropped
+
+
+def test_touching_digits_are_split(mnist_test):
+    picks = clear_digits(mnist_test, 3, start=100)
+    found = 0
+    for seed in range(5):
+        picture, truth = number(mnist_test, picks, gap="touching", seed=seed)
+        found += digits.read(picture).text == truth
+    assert found >= 3
+
+
+def test_separators_specks_and_underlines_are_ignored(mnist_test):
+    picture, truth = number(mnist_test, clear_digits(mnist_test, 4, start=200))
+    page = picture.convert("L")
+    draw = ImageDraw.Draw(page)
+    w, h = page.size
+    draw.line([(5, int(h * 0.88)), (w - 5, int(h * 0.88))], fill=40, width=2)   # an underline
+    for x in (w // 3, 2 * w // 3):
+        draw.ellipse([(x, h // 2), (x + 2, h // 2 + 2)], fill=60)                # specks
+    assert digits.read(page).text == truth
+
+
+def test_an_empty_page_reads_as_nothing():
+    for page in (Image.new("RGB", (400, 100), (250, 248, 240)), Image.new("L", (300, 80), 0)):
+        reading = digits.read(page)
+        assert reading.text == "" and reading.digits == []
+
+
+def test_a_huge_image_is_refused_like_predict():
+    with pytest.raises(digits.ImageError, match="pixel limit"):
+        digits.read(np.zeros((8000, 6000), np.uint8))
+
+
+def test_read_cli_prints_text_and_json(tmp_path, mnist_test):
+    picture, truth = number(mnist_test, clear_digits(mnist_test, 4, start=300))
+    path = tmp_path / "number.png"
+    picture.save(path)
+    result = run("read", str(path))
+    assert result.returncode == 0 and result.stdout.strip() == f"{path}: {truth}"
+    row = json.loads(run("read", str(path), "--json").stdout)
+    assert row["text"] == truth and len(row["digits"]) == len(truth)
