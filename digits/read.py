@@ -22,6 +22,7 @@ from .preprocess import _otsu, frame, ink_map, open_image, to_grey
 LINE_HEIGHT = 96      # the line is rescaled to about this height before segmenting
 MAX_WIDTH = 2400      # ...and at most this width
 SURE = 0.8            # a blob read as one digit this confidently is not split
+SPLIT_COST = 0.15     # log-probability a split must gain over reading the blob whole
 PIECE_SURE = 0.6      # a split is only taken when every piece reads at least this confidently
 
 
@@ -121,33 +122,49 @@ def _classify(ink, masks, model):
     return classify(batch, model)
 
 
-def _splits(mask, height, max_pieces):
-    """Candidate ways to cut a blob into 2 (or 3) digits at columns of little ink."""
-    cols = np.nonzero(mask.any(0))[0]
-    x0, x1 = cols[0], cols[-1] + 1
-    width = x1 - x0
-    profile = mask[:, x0:x1].sum(0).astype(float)
-    options = []
-    for n in range(2, max_pieces + 1):
-        if width < 0.5 * height * n:
+def _cut_candidates(mask, x0, x1, height, most=4):
+    """Columns inside [x0, x1) where a cut crosses the least ink (local minima of the
+    vertical projection), keeping pieces at least a narrow digit wide."""
+    margin = max(3, int(0.2 * height))
+    if x1 - x0 < 2 * margin:
+        return []
+    profile = ndimage.uniform_filter1d(mask[:, x0:x1].sum(0).astype(float), 3)
+    inner = np.arange(margin, x1 - x0 - margin)
+    minima = [i for i in inner if profile[i] <= profile[max(i - 2, 0):i + 3].min()]
+    minima.sort(key=lambda i: profile[i])
+    chosen = []
+    for i in minima:
+        if all(abs(i - j) > 2 for j in chosen):
+            chosen.append(i)
+        if len(chosen) == most:
             break
-        guesses = []
-        for k in range(1, n):
-            centre = k * width / n
-            lo, hi = int(centre - 0.2 * width / n), int(centre + 0.2 * width / n) + 1
-            window = profile[max(lo, 1):min(hi, width - 1)]
-            best = np.argsort(window, kind="stable")[:3] + max(lo, 1)
-            guesses.append(best)
-        for combo in zip(*guesses):
-            cuts = [x0] + [x0 + int(c) for c in combo] + [x1]
-            if all(b - a >= 3 for a, b in zip(cuts, cuts[1:])):
-                parts = []
-                for a, b in zip(cuts, cuts[1:]):
-                    m = np.zeros_like(mask)
-                    m[:, a:b] = mask[:, a:b]
-                    parts.append(m)
-                options.append(parts)
-    return options
+    return [x0 + i for i in chosen]
+
+
+def _best_split(ink, mask, x0, x1, height, depth, model, memo):
+    """The most probable reading of the columns [x0, x1) of a blob as 1 or more digits:
+    (mean log-probability, [(prediction, piece mask)])."""
+    if (x0, x1) in memo:
+        return memo[x0, x1]
+    piece = np.zeros_like(mask)
+    piece[:, x0:x1] = mask[:, x0:x1]
+    if piece.sum() < 4:
+        memo[x0, x1] = (-np.inf, [])
+        return memo[x0, x1]
+    whole = _classify(ink, [piece], model)[0]
+    best = (float(np.log(whole.probability)), [(whole, piece)])
+    if depth > 0 and whole.probability < SURE:
+        for cut in _cut_candidates(mask, x0, x1, height):
+            left = _best_split(ink, mask, x0, cut, height, depth - 1, model, memo)
+            right = _best_split(ink, mask, cut, x1, height, depth - 1, model, memo)
+            parts = left[1] + right[1]
+            if not left[1] or not right[1] or min(p.probability for p, _ in parts) < PIECE_SURE:
+                continue
+            score = float(np.mean([np.log(p.probability) for p, _ in parts])) - SPLIT_COST
+            if score > best[0]:
+                best = (score, parts)
+    memo[x0, x1] = best
+    return best
 
 
 def read(image, model=None) -> Reading:
@@ -163,23 +180,17 @@ def read(image, model=None) -> Reading:
     masks, height = segment(ink)
     if not masks:
         return Reading("")
-    widths = [np.ptp(np.nonzero(m.any(0))[0]) + 1 for m in masks]
-    typical = float(np.median(widths)) if len(widths) > 2 else 0.6 * height
+    singles = _classify(ink, masks, model)
+    spans = [(int(c[0]), int(c[-1]) + 1) for c in (np.nonzero(m.any(0))[0] for m in masks)]
+    confident = [b - a for (a, b), p in zip(spans, singles) if p.probability >= SURE]
+    typical = float(np.median(confident)) if len(confident) >= 2 else 0.75 * height
     result = []
-    for mask, width, single in zip(masks, widths, _classify(ink, masks, model)):
-        best_parts, best = [mask], [single]
-        too_wide = width > 1.5 * max(typical, 0.4 * height)
-        if too_wide or (width > 0.9 * height and single.probability < SURE):
-            best_score = np.log(single.probability)
-            max_pieces = 3 if width > 1.6 * height else 2
-            for parts in _splits(mask, height, max_pieces):
-                preds = _classify(ink, parts, model)
-                if min(p.probability for p in preds) < PIECE_SURE:
-                    continue
-                score = float(np.mean([np.log(p.probability) for p in preds]))
-                if score > best_score:
-                    best_score, best_parts, best = score, parts, preds
-        for part, p in zip(best_parts, best):
+    for mask, (x0, x1), single in zip(masks, spans, singles):
+        parts = [(single, mask)]
+        if x1 - x0 > max(1.3 * typical, 0.6 * height) and single.probability < SURE:
+            depth = 3 if x1 - x0 > 2.2 * height else 2 if x1 - x0 > 1.2 * height else 1
+            parts = _best_split(ink, mask, x0, x1, height, depth, model, {})[1] or parts
+        for p, part in parts:
             ys, xs = np.nonzero(part)
             box = tuple(int(round(v / scale)) for v in (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
             result.append((p.digit, p.probability, box))
