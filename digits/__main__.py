@@ -102,6 +102,15 @@ def _read(args) -> int:
     return 1 if failed else 0
 
 
+def _image_arguments(parser, json_fields):
+    """The arguments shared by the commands that look at image files."""
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
+    parser.add_argument("--model", metavar="PATH",
+                        help="checkpoint to use (default: the most accurate shipped one, cnn.pth)")
+    parser.add_argument("--json", action="store_true",
+                        help=f"print one JSON object per image: {json_fields} (or file, error)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m digits",
                                      description="Handwritten-digit recognition in PyTorch.")
@@ -142,24 +151,15 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Recognise one handwritten digit per image: photos, scans, "
                                    "drawings, any size and mode. Files that cannot be read are "
                                    "reported and skipped; the exit status is 1 if any failed.")
-    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
-    p.add_argument("--model", metavar="PATH",
-                   help="checkpoint to use (default: the most accurate shipped one, cnn.pth)")
-    p.add_argument("--json", action="store_true",
-                   help="print one JSON object per image: file, digit, probability, probabilities "
-                        "(or file, error)")
+    _image_arguments(p, json_fields="file, digit, probability, probabilities")
     p.set_defaults(run=_predict)
 
     r = sub.add_parser("read", help="read the number written on one line of each image",
                        description="Read a line of handwritten digits (\"2026\") from each image; "
                                    "separators, specks and ruled lines are ignored. Unreadable files "
                                    "are reported and skipped; the exit status is 1 if any failed.")
-    r.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
-    r.add_argument("--model", metavar="PATH",
-                   help="checkpoint to use (default: the most accurate shipped one, cnn.pth)")
-    r.add_argument("--json", action="store_true",
-                   help="print one JSON object per image: file, text, digits with probability and "
-                        "box [left, top, right, bottom] (or file, error)")
+    _image_arguments(r, json_fields="file, text, digits with probability and box "
+                                    "[left, top, right, bottom]")
     r.set_defaults(run=_read)
     return parser
 

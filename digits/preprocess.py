@@ -246,7 +246,7 @@ def stages(source) -> dict:
 
 def to_mnist(source) -> np.ndarray:
     """Any image of one digit -> 28x28 float32 in [0, 1], bright ink on black, like MNIST."""
-    return frame(clean(ink_map(working_size(to_grey(open_image(source))))))
+    return stages(source)["framed"]
 
 
 def preprocess(source):
