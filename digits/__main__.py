@@ -68,12 +68,7 @@ def _predict(args) -> int:
         else:
             rows.append({"file": name, "error": errors[name]})
     for row in rows:
-        if args.json:
-            print(json.dumps(row))
-        elif "error" in row:
-            print(f"{row['file']}: error: {row['error']}", file=sys.stderr)
-        else:
-            print(f"{row['file']}: {row['digit']} ({row['probability']:.1%})")
+        _emit(row, args.json, lambda r: f"{r['digit']} ({r['probability']:.1%})")
     return 1 if errors else 0
 
 
@@ -93,13 +88,18 @@ def _read(args) -> int:
             row = {"file": name, "text": reading.text,
                    "digits": [{"digit": d, "probability": round(p, 6), "box": list(b)}
                               for d, p, b in reading.digits]}
-        if args.json:
-            print(json.dumps(row))
-        elif "error" in row:
-            print(f"{name}: error: {row['error']}", file=sys.stderr)
-        else:
-            print(f"{name}: {row['text']}")
+        _emit(row, args.json, lambda r: r["text"])
     return 1 if failed else 0
+
+
+def _emit(row, as_json, answer):
+    """One result row: a JSON line, an error line on stderr, or "file: answer"."""
+    if as_json:
+        print(json.dumps(row))
+    elif "error" in row:
+        print(f"{row['file']}: error: {row['error']}", file=sys.stderr)
+    else:
+        print(f"{row['file']}: {answer(row)}")
 
 
 def _image_arguments(parser, json_fields):
