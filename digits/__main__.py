@@ -4,6 +4,7 @@
     python -m digits evaluate model.pth
     python -m digits predict IMAGE... [--model PATH] [--json]
     python -m digits read IMAGE... [--model PATH] [--json]
+    python -m digits serve [--host 127.0.0.1] [--port 8000] [--model PATH] [--workers N]
 """
 from __future__ import annotations
 
@@ -92,6 +93,20 @@ def _read(args) -> int:
     return 1 if failed else 0
 
 
+def _serve(args) -> int:
+    try:
+        from .server import serve
+    except ImportError as e:
+        print(f"error: the server needs FastAPI and uvicorn ({e}); pip install fastapi uvicorn "
+              "python-multipart", file=sys.stderr)
+        return 2
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    serve(args.host, args.port, args.model, args.workers)
+    return 0
+
+
 def _emit(row, as_json, answer):
     """One result row: a JSON line, an error line on stderr, or "file: answer"."""
     if as_json:
@@ -161,6 +176,16 @@ def build_parser() -> argparse.ArgumentParser:
     _image_arguments(r, json_fields="file, text, digits with probability and box "
                                     "[left, top, right, bottom]")
     r.set_defaults(run=_read)
+
+    s = sub.add_parser("serve", help="the drawing page and the JSON API over HTTP",
+                       description="Serve the drawing page at / and the API (/api/predict, /api/read, "
+                                   "/healthz, docs at /docs) with uvicorn; the model is loaded once.")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    s.add_argument("--model", metavar="PATH",
+                   help="checkpoint to serve (default: the most accurate shipped one, cnn.pth)")
+    s.add_argument("--workers", type=int, default=1, help="server processes (default: 1)")
+    s.set_defaults(run=_serve)
     return parser
 
 

@@ -30,6 +30,10 @@ class NoDigitError(ImageError):
     """The image holds no ink: a blank page, a flat colour."""
 
 
+class TooLargeError(ImageError):
+    """The input is over the byte or pixel limit, refused before it is decoded."""
+
+
 # --------------------------------------------------------------------------- reading
 
 def open_image(source) -> Image.Image:
@@ -45,7 +49,7 @@ def open_image(source) -> Image.Image:
         if not path.is_file():
             raise ImageError(f"{path}: no such file")
         if path.stat().st_size > MAX_BYTES:
-            raise ImageError(f"{path}: {path.stat().st_size:,} bytes is over the {MAX_BYTES:,}-byte limit")
+            raise TooLargeError(f"{path}: {path.stat().st_size:,} bytes is over the {MAX_BYTES:,}-byte limit")
         image = _open_bytes(path.read_bytes(), str(path))
     elif hasattr(source, "read"):
         image = _open_bytes(source.read(MAX_BYTES + 1), "the image file")
@@ -59,7 +63,7 @@ def _open_bytes(data: bytes, name: str) -> Image.Image:
     if not data:
         raise ImageError(f"{name}: empty, no image data")
     if len(data) > MAX_BYTES:
-        raise ImageError(f"{name}: over the {MAX_BYTES:,}-byte limit")
+        raise TooLargeError(f"{name}: over the {MAX_BYTES:,}-byte limit")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -71,7 +75,7 @@ def _open_bytes(data: bytes, name: str) -> Image.Image:
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise ImageError(f"{name}: too many pixels, over the {MAX_PIXELS:,}-pixel limit ({e})") from None
+        raise TooLargeError(f"{name}: too many pixels, over the {MAX_PIXELS:,}-pixel limit ({e})") from None
     except Exception as e:  # Pillow raises many kinds on bad data
         raise ImageError(f"{name}: not a readable image ({type(e).__name__}: {e})") from None
     return image
@@ -80,7 +84,7 @@ def _open_bytes(data: bytes, name: str) -> Image.Image:
 def _check_size(size, name):
     w, h = size
     if w * h > MAX_PIXELS:
-        raise ImageError(f"{name}: {w}x{h} is over the {MAX_PIXELS:,}-pixel limit")
+        raise TooLargeError(f"{name}: {w}x{h} is over the {MAX_PIXELS:,}-pixel limit")
     if min(w, h) < MIN_SIDE:
         raise ImageError(f"{name}: {w}x{h} is too small to hold a digit (at least {MIN_SIDE}x{MIN_SIDE})")
 

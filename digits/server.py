@@ -1,0 +1,172 @@
+"""The web app: a drawing page and a JSON API over digits.predict and digits.read.
+
+``create_app(model)`` loads the model once and returns a FastAPI app; ``python -m
+digits serve`` runs it under uvicorn. Images come as a multipart file or as the raw
+request body. Bad input gets a 4xx JSON ``{"error": message}`` and the server goes on.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from .data import normalize
+from .predict import classify, default_model_path, resolve_model
+from .preprocess import ImageError, NoDigitError, TooLargeError, to_mnist
+from .read import read
+
+MAX_REQUEST_BYTES = 10_000_000     # larger request bodies are refused with 413
+WEB = Path(__file__).resolve().parent / "web"
+MODEL_ENV = "DIGITS_MODEL"          # how `serve --workers N` tells each worker its checkpoint
+
+IMAGE_BODY = {   # for /docs: both ways of sending an image
+    "requestBody": {"required": True, "content": {
+        "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+            "file": {"type": "string", "format": "binary"}}}},
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        "image/png": {"schema": {"type": "string", "format": "binary"}},
+        "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+    }}
+}
+
+
+class RequestError(Exception):
+    """A request we refuse: its HTTP status and a message for the client."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _status_of(error: ImageError) -> int:
+    if isinstance(error, TooLargeError):
+        return 413
+    if isinstance(error, NoDigitError):
+        return 422
+    return 415 if "not a readable image" in str(error) else 400
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, refused with 413 as soon as it passes MAX_REQUEST_BYTES."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+        raise RequestError(413, f"request body of {int(declared):,} bytes is over the "
+                                f"{MAX_REQUEST_BYTES:,}-byte limit")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_REQUEST_BYTES:
+            raise RequestError(413, f"request body is over the {MAX_REQUEST_BYTES:,}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def image_bytes(request: Request) -> bytes:
+    """The image sent with ``request``: the first file of a multipart form, else the raw body."""
+    body = await _body(request)
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        async def replay():
+            return {"type": "http.request", "body": body, "more_body": False}
+        try:
+            form = await Request(request.scope, replay).form(max_files=1, max_fields=8)
+        except Exception as e:  # malformed multipart, too many parts
+            raise RequestError(400, f"malformed multipart form: {getattr(e, 'detail', e)}") from None
+        files = [value for value in form.values() if hasattr(value, "read")]
+        if not files:
+            raise RequestError(400, "the multipart form holds no file: send the image in a field named 'file'")
+        body = await files[0].read()
+        await form.close()
+    if not body:
+        raise RequestError(400, "empty request: no image data (send an image file as the body "
+                                "or as the multipart field 'file')")
+    return body
+
+
+def _prediction(data: bytes, model, details: bool) -> dict:
+    framed = to_mnist(data)                                         # (28, 28) in [0, 1]
+    p = classify(normalize(torch.from_numpy(framed))[None, None], model)[0]
+    answer = {"digit": p.digit, "probability": round(p.probability, 6),
+              "probabilities": [round(q, 6) for q in p.probabilities]}
+    if details:
+        answer["input"] = (framed * 255).round().astype("uint8").tolist()
+    return answer
+
+
+def _reading(data: bytes, model) -> dict:
+    reading = read(data, model)
+    return {"text": reading.text,
+            "digits": [{"digit": d, "probability": round(p, 6), "box": list(box)}
+                       for d, p, box in reading.digits]}
+
+
+def create_app(model=None) -> FastAPI:
+    """The app, with ``model`` (a checkpoint path, a module, or None for the shipped best)
+    loaded once, now."""
+    name = Path(model).name if isinstance(model, (str, Path)) else \
+        type(model).__name__ if model is not None else default_model_path().name
+    network = resolve_model(model)
+    app = FastAPI(title="digits", description="Handwritten-digit recognition: draw, upload, or POST an image.")
+
+    @app.exception_handler(RequestError)
+    async def refused(request, error: RequestError):
+        return JSONResponse({"error": error.message}, status_code=error.status)
+
+    @app.exception_handler(ImageError)
+    async def bad_image(request, error: ImageError):
+        return JSONResponse({"error": str(error)}, status_code=_status_of(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameters(request, error: RequestValidationError):
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        return JSONResponse({"error": problems}, status_code=422)
+
+    @app.get("/", include_in_schema=False)
+    async def page():
+        return FileResponse(WEB / "index.html")
+
+    app.mount("/static", StaticFiles(directory=WEB), name="static")
+
+    @app.get("/healthz")
+    async def healthz():
+        """Liveness: which model is loaded."""
+        return {"status": "ok", "model": name, "architecture": type(network).__name__}
+
+    @app.post("/api/predict", openapi_extra=IMAGE_BODY)
+    async def api_predict(request: Request, details: bool = False):
+        """One digit: ``{"digit", "probability", "probabilities"}``; with ``?details=true``
+        also ``"input"``, the 28x28 image (0-255, ink bright) the model saw."""
+        data = await image_bytes(request)
+        return await run_in_threadpool(_prediction, data, network, details)
+
+    @app.post("/api/read", openapi_extra=IMAGE_BODY)
+    async def api_read(request: Request):
+        """A line of digits: ``{"text", "digits": [{"digit", "probability", "box"}]}``, boxes as
+        [left, top, right, bottom] in image pixels; an image without digits reads as ""."""
+        data = await image_bytes(request)
+        return await run_in_threadpool(_reading, data, network)
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for each uvicorn worker process, its checkpoint named by $DIGITS_MODEL."""
+    return create_app(os.environ.get(MODEL_ENV) or None)
+
+
+def serve(host="127.0.0.1", port=8000, model=None, workers=1):
+    """Run the app under uvicorn until interrupted."""
+    import uvicorn
+    path = str(Path(model) if model else default_model_path())
+    resolve_model(path)                        # a bad checkpoint fails here, once, clearly
+    if workers == 1:
+        uvicorn.run(create_app(path), host=host, port=port)
+    else:
+        os.environ[MODEL_ENV] = path
+        uvicorn.run("digits.server:app_from_environment", factory=True, host=host, port=port,
+                    workers=workers)

@@ -1,0 +1,151 @@
+"""The HTTP API, in process: every endpoint, both ways of sending an image, every bad input."""
+import io
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+import digits
+from digits import server
+from conftest import ROOT
+from digits.synth import render_number
+from test_preprocess import png_claiming
+
+
+def png(image) -> bytes:
+    buffer = io.BytesIO()
+    (image if isinstance(image, Image.Image) else Image.fromarray(image)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def client():
+    with TestClient(server.create_app()) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def seven(mnist_test):
+    """A clear MNIST test 7 as a PNG (dark ink on white, as people draw)."""
+    images, labels = mnist_test
+    index = int(np.nonzero(labels.numpy() == 7)[0][0])
+    return png((255 - images[index, 0].numpy() * 255).astype(np.uint8))
+
+
+def test_healthz_names_the_loaded_model(client):
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok", "model": "cnn.pth", "architecture": "CNN"}
+
+
+def test_the_page_and_its_assets_are_served(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<canvas id="pad"' in page.text and 'id="upload"' in page.text
+    for asset in ("/static/app.js", "/static/style.css"):
+        assert client.get(asset).status_code == 200
+
+
+def test_openapi_docs_list_the_endpoints(client):
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/predict", "/api/read", "/healthz"} <= set(paths)
+    assert "multipart/form-data" in paths["/api/predict"]["post"]["requestBody"]["content"]
+
+
+def test_predict_takes_the_image_as_raw_bytes(client, seven):
+    answer = client.post("/api/predict", content=seven, headers={"content-type": "image/png"})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert set(body) == {"digit", "probability", "probabilities"}
+    assert body["digit"] == 7
+    assert len(body["probabilities"]) == 10 and abs(sum(body["probabilities"]) - 1) < 1e-3
+    assert body["probability"] == max(body["probabilities"])
+
+
+def test_predict_takes_the_image_as_a_multipart_file(client, seven):
+    answer = client.post("/api/predict", files={"file": ("seven.png", seven, "image/png")})
+    assert answer.status_code == 200 and answer.json()["digit"] == 7
+
+
+def test_predict_details_show_the_28x28_the_model_saw(client, seven):
+    body = client.post("/api/predict?details=true", content=seven).json()
+    seen = np.array(body["input"])
+    assert seen.shape == (28, 28) and seen.min() >= 0 and seen.max() == 255
+    assert seen[:4].max() == 0                     # framed with a margin, ink bright on black
+    assert body["digit"] == digits.predict(seven)[0].digit
+
+
+def test_read_returns_the_text_and_a_box_per_digit(client, mnist_test):
+    images, labels = mnist_test
+    picks = [3, 2, 1, 18]                          # clear test digits: 0, 1, 2, 3
+    picture = render_number([images[i, 0].numpy() for i in picks], np.random.default_rng(0), "wide")
+    answer = client.post("/api/read", files={"file": ("n.png", png(picture), "image/png")})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["text"] == "".join(str(int(labels[i])) for i in picks)
+    assert [d["digit"] for d in body["digits"]] == [int(labels[i]) for i in picks]
+    for d in body["digits"]:
+        left, top, right, bottom = d["box"]
+        assert 0 <= left < right <= picture.width and 0 <= top < bottom <= picture.height
+        assert 0 < d["probability"] <= 1
+
+
+def test_read_of_a_blank_page_is_an_empty_reading(client):
+    answer = client.post("/api/read", content=png(np.full((60, 200), 255, np.uint8)))
+    assert answer.status_code == 200 and answer.json() == {"text": "", "digits": []}
+
+
+BAD_INPUTS = [
+    # (what, request keyword arguments, status, words the message must hold)
+    ("empty body", dict(content=b""), 400, "empty"),
+    ("not an image", dict(content=b"hello, this is text"), 415, "not a readable image"),
+    ("truncated PNG", dict(content=png(np.random.default_rng(0).integers(0, 256, (40, 40), np.uint8))[:200]), 415, "not a readable image"),
+    ("multipart without a file", dict(files={"note": (None, "no file here")}), 400, "no file"),
+    ("empty multipart file", dict(files={"file": ("e.png", b"", "image/png")}), 400, "empty"),
+    ("too few pixels", dict(content=png(np.zeros((4, 4), np.uint8))), 400, "too small"),
+    ("too many pixels", dict(content=png_claiming(50_000, 50_000)), 413, "pixel limit"),
+]
+
+
+@pytest.mark.parametrize("endpoint", ["/api/predict", "/api/read"])
+@pytest.mark.parametrize("what, request_args, status, words", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_gets_a_4xx_json_error_and_the_server_goes_on(client, seven, endpoint, what,
+                                                                request_args, status, words):
+    answer = client.post(endpoint, **request_args)
+    assert answer.status_code == status
+    assert words in answer.json()["error"]
+    assert client.post("/api/predict", content=seven).json()["digit"] == 7
+
+
+def test_a_blank_image_has_no_digit_to_predict(client):
+    answer = client.post("/api/predict", content=png(np.full((50, 50), 255, np.uint8)))
+    assert answer.status_code == 422 and "no ink" in answer.json()["error"].lower()
+
+
+def test_request_bodies_over_the_cap_are_refused_before_decoding(client, seven, monkeypatch):
+    monkeypatch.setattr(server, "MAX_REQUEST_BYTES", len(seven) - 1)
+    for send in (dict(content=seven), dict(files={"file": ("s.png", seven, "image/png")})):
+        answer = client.post("/api/predict", **send)
+        assert answer.status_code == 413 and "byte limit" in answer.json()["error"]
+    chunked = client.post("/api/predict", content=iter([seven[:100], seven[100:]]))
+    assert chunked.status_code == 413                      # no content-length: counted as it streams
+
+
+def test_bad_query_parameters_get_a_json_error(client, seven):
+    answer = client.post("/api/predict?details=perhaps", content=seven)
+    assert answer.status_code == 422 and "details" in answer.json()["error"]
+
+
+def test_the_app_serves_the_model_it_is_given(seven):
+    with TestClient(server.create_app(ROOT / "model.pth")) as c:
+        assert c.get("/healthz").json()["architecture"] == "MLP"
+        assert c.post("/api/predict", content=seven).json()["digit"] == 7
+
+
+def test_a_bad_checkpoint_fails_at_start(tmp_path):
+    bad = tmp_path / "bad.pth"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(digits.CheckpointError, match="bad.pth"):
+        server.create_app(bad)
