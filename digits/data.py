@@ -60,6 +60,20 @@ def load_mnist(train: bool = True, root=None, download: bool = True):
     return images, dataset.targets.long()
 
 
+VALIDATION_SIZE = 5_000   # training images held out to calibrate the shipped models
+
+
+def split_validation(images: torch.Tensor, labels: torch.Tensor, size: int = VALIDATION_SIZE, seed: int = 0):
+    """A fixed random split of the MNIST training set: ((train), (validation)).
+
+    The shipped models train on the first part; their confidence is calibrated on
+    the second, which they never see (the test set stays untouched for evaluation).
+    """
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))
+    held, kept = order[:size], order[size:]
+    return (images[kept], labels[kept]), (images[held], labels[held])
+
+
 def random_affine(images: torch.Tensor, degrees: float = 10.0, scale=(0.9, 1.1),
                   translate: float = 0.1, shear: float = 0.0, elastic: float = 0.0,
                   generator=None) -> torch.Tensor:

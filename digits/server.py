@@ -7,6 +7,12 @@ request body. Bad input gets a 4xx JSON ``{"error": message}`` and the server go
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -156,12 +162,18 @@ def create_app(model=None) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """The app for each uvicorn worker process, its checkpoint named by $DIGITS_MODEL."""
+    torch.set_num_threads(1)
     return create_app(os.environ.get(MODEL_ENV) or None)
 
 
 def serve(host="127.0.0.1", port=8000, model=None, workers=1):
-    """Run the app under uvicorn until interrupted."""
+    """Run the app under uvicorn until interrupted.
+
+    Each process runs the model on one thread: requests are served in parallel, and
+    PyTorch's own threads would only fight them for the cores.
+    """
     import uvicorn
+    torch.set_num_threads(1)
     path = str(Path(model) if model else default_model_path())
     resolve_model(path)                        # a bad checkpoint fails here, once, clearly
     if workers == 1:
@@ -170,3 +182,40 @@ def serve(host="127.0.0.1", port=8000, model=None, workers=1):
         os.environ[MODEL_ENV] = path
         uvicorn.run("digits.server:app_from_environment", factory=True, host=host, port=port,
                     workers=workers)
+
+
+@contextmanager
+def running(port=None, workers=1, model=None, startup_seconds=90):
+    """``python -m digits serve`` in a subprocess on 127.0.0.1; yields (base URL, process).
+
+    Waits until /healthz answers; stops the server on exit.
+    """
+    if port is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+    command = [sys.executable, "-m", "digits", "serve", "--port", str(port), "--workers", str(workers)]
+    if model is not None:
+        command += ["--model", str(model)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup_seconds
+        while True:
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    raise RuntimeError("the server did not start: "
+                                       + process.stderr.read().decode(errors="replace")[-2000:]) from None
+                time.sleep(0.25)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -2,11 +2,6 @@
 server on 127.0.0.1: digits drawn with the mouse, undo, a whole number, an uploaded file."""
 import math
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +9,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
-from conftest import ROOT
+from digits.server import running
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -27,32 +22,11 @@ ZERO = [[(140 + 58 * math.sin(t), 140 - 88 * math.cos(t))
          for t in np.linspace(0, 2 * math.pi, 40)]]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_server():
     """`python -m digits serve` in a subprocess, as a user starts it."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "digits", "serve", "--port", str(port)],
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1).read()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"the server did not start: {process.stderr.read().decode()[-2000:]}")
-            time.sleep(0.25)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    with running() as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="module")
