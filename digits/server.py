@@ -28,7 +28,7 @@ from .preprocess import ImageError, NoDigitError, TooLargeError, to_mnist
 from .read import read
 
 MAX_REQUEST_BYTES = 10_000_000     # larger request bodies are refused with 413
-WEB = Path(__file__).resolve().parent / "web"
+STATIC = Path(__file__).resolve().parent / "static"
 MODEL_ENV = "DIGITS_MODEL"          # how `serve --workers N` tells each worker its checkpoint
 
 IMAGE_BODY = {   # for /docs: both ways of sending an image
@@ -134,9 +134,9 @@ def create_app(model=None) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     async def page():
-        return FileResponse(WEB / "index.html")
+        return FileResponse(STATIC / "index.html")
 
-    app.mount("/static", StaticFiles(directory=WEB), name="static")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz")
     async def healthz():
