@@ -23,6 +23,7 @@ import numpy as np
 import digits
 from digits.server import running
 from digits.synth import render
+from tables import markdown_table
 
 SIZES = (28, 64, 128, 300)
 
@@ -94,15 +95,6 @@ def run(workers, args, payloads) -> dict:
             "errors": errors, "RSS before MiB": before, "RSS after MiB": after}
 
 
-def table(rows) -> str:
-    columns = list(rows[0])
-    cells = [[f"{r[c]:,.1f}" if isinstance(r[c], float) else f"{r[c]:,}" for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    line = lambda values: "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths)) + " |"
-    return "\n".join([line(columns), "| " + " | ".join("-" * w for w in widths) + " |"]
-                     + [line(row) for row in cells])
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
@@ -117,7 +109,9 @@ def main():
     print(f"{args.endpoint}, {args.requests} requests at concurrency {args.concurrency}, "
           f"PNG images of {'/'.join(map(str, SIZES))} px, model {args.model or 'cnn.pth'}")
     rows = [run(w, args, payloads) for w in args.workers]
-    print(table(rows))
+    columns = list(rows[0])
+    print(markdown_table(columns, [[f"{r[c]:,.1f}" if isinstance(r[c], float) else f"{r[c]:,}" for c in columns]
+                                   for r in rows]))
 
 
 if __name__ == "__main__":

@@ -132,7 +132,7 @@ def cnn_part(epochs):
             conventional(model, optimizer, scheduler, epochs, "conventional CNN")}
     torch.manual_seed(0)
     runs[f"ours, CNN --fast ({digits.CNN_FAST_RECIPE.epochs} epochs)"] = ours(
-        digits.CNN(digits.models.CNN_FAST_WIDTHS), digits.CNN_FAST_RECIPE, "ours CNN")
+        digits.models.fast_cnn(), digits.CNN_FAST_RECIPE, "ours CNN")
     compare(runs, (0.990, 0.995))
 
 

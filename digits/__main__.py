@@ -5,6 +5,7 @@
     python -m digits predict IMAGE... [--model PATH] [--json]
     python -m digits read IMAGE... [--model PATH] [--json]
     python -m digits serve [--host 127.0.0.1] [--port 8000] [--model PATH] [--workers N]
+    python -m digits export CHECKPOINT [-o FILE.onnx]
 """
 from __future__ import annotations
 
@@ -13,34 +14,53 @@ import json
 import sys
 from dataclasses import replace
 
-import torch
+from . import recipes
+from .predict import MIN_CONFIDENCE
+from .runtime import CheckpointError
 
-from . import data, models, train
+ARCHITECTURES = ("mlp", "cnn")       # as digits.models.ARCHITECTURES, named without importing torch
+
+
+def _torch_parts():
+    """The training modules, which need PyTorch; a clear message where it is missing."""
+    try:
+        from . import calibration, data, models, train
+    except ModuleNotFoundError as e:
+        if e.name != "torch":
+            raise
+        raise SystemExit("error: training and evaluating need PyTorch: pip install torch torchvision "
+                         "(this install can predict, read and serve with ONNX Runtime)") from None
+    return calibration, data, models, train
 
 
 def _train(args) -> int:
-    recipe = {("mlp", False): train.MLP_RECIPE, ("mlp", True): train.MLP_FAST_RECIPE,
-              ("cnn", False): train.CNN_RECIPE, ("cnn", True): train.CNN_FAST_RECIPE}[args.arch, args.fast]
+    calibration, data, models, train = _torch_parts()
+    import torch
+    recipe = {("mlp", False): recipes.MLP_RECIPE, ("mlp", True): recipes.MLP_FAST_RECIPE,
+              ("cnn", False): recipes.CNN_RECIPE, ("cnn", True): recipes.CNN_FAST_RECIPE}[args.arch, args.fast]
     overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "max_lr", "seed")
                  if getattr(args, k) is not None}
     if args.no_augment:
         overrides["augment"] = False
     recipe = replace(recipe, **overrides)
     torch.manual_seed(recipe.seed)          # the initial weights too
-    model = models.CNN(models.CNN_FAST_WIDTHS) if args.arch == "cnn" and args.fast \
+    model = models.fast_cnn() if args.arch == "cnn" and args.fast \
         else models.ARCHITECTURES[args.arch]()
-    train_set = data.load_mnist(True, args.data)
+    train_set, validation = data.split_validation(*data.load_mnist(True, args.data))
     test_set = data.load_mnist(False, args.data)
     print(f"training a {args.arch} on {len(train_set[0]):,} images: {recipe}")
     history = train.fit(model, train_set, test_set, recipe)
     last = history[-1]
+    temperature = calibration.calibrate(model, *validation)
     path = models.save_model(model, args.out or f"{'model' if args.arch == 'mlp' else args.arch}.pth")
     print(f"test accuracy {last['test_accuracy']:.2%} after {last['seconds']:.1f} s of training; "
-          f"saved {path}")
+          f"confidence calibrated on {len(validation[0]):,} held-out training images "
+          f"(temperature {temperature:.3f}); saved {path}")
     return 0
 
 
 def _evaluate(args) -> int:
+    _, data, models, train = _torch_parts()
     model = models.load_model(args.checkpoint)
     result = train.evaluate(model, *data.load_mnist(False, args.data))
     print(f"{args.checkpoint}: test accuracy {result['accuracy']:.2%} on 10,000 MNIST test images")
@@ -49,48 +69,63 @@ def _evaluate(args) -> int:
 
 
 def _predict(args) -> int:
-    from .predict import classify, resolve_model
-    from .preprocess import ImageError, preprocess
-
-    model = resolve_model(args.model)
-    tensors, errors = {}, {}
-    for name in args.images:
-        try:
-            tensors[name] = preprocess(name)
-        except ImageError as e:
-            errors[name] = str(e)
-    predictions = dict(zip(tensors, classify(torch.stack(list(tensors.values())), model))) if tensors else {}
-    rows = []
-    for name in args.images:
-        if name in predictions:
-            p = predictions[name]
-            rows.append({"file": name, "digit": p.digit, "probability": round(p.probability, 6),
-                         "probabilities": [round(q, 6) for q in p.probabilities]})
-        else:
-            rows.append({"file": name, "error": errors[name]})
-    for row in rows:
-        _emit(row, args.json, lambda r: f"{r['digit']} ({r['probability']:.1%})")
-    return 1 if errors else 0
+    from .batch import predict_files
+    return _each_file(args, predict_files, lambda r: f"{r['answer']} ({r['confidence']:.1%})",
+                      lambda r: {"file": r["file"], "digit": r["answer"], "probability": r["confidence"],
+                                 "probabilities": r["probabilities"], "accepted": r["accepted"]})
 
 
 def _read(args) -> int:
-    from .predict import resolve_model
-    from .preprocess import ImageError
-    from .read import read
+    from .batch import read_files
+    return _each_file(args, read_files, lambda r: r["answer"],
+                      lambda r: {"file": r["file"], "text": r["answer"], "confidence": r["confidence"],
+                                 "accepted": r["accepted"], "doubtful": r["doubtful"], "digits": r["digits"]})
 
-    model, failed = resolve_model(args.model), False
-    for name in args.images:
-        try:
-            reading = read(name, model)
-        except ImageError as e:
-            failed = True
-            row = {"file": name, "error": str(e)}
-        else:
-            row = {"file": name, "text": reading.text,
-                   "digits": [{"digit": d, "probability": round(p, 6), "box": list(b)}
-                              for d, p, b in reading.digits]}
-        _emit(row, args.json, lambda r: r["text"])
-    return 1 if failed else 0
+
+def _each_file(args, rows_of, answer, as_json) -> int:
+    """Run ``rows_of`` over every file named (folders and globs expanded), writing rows to
+    --csv / --jsonl files (with a progress bar) or printing them; 1 if any file failed."""
+    from tqdm.auto import tqdm
+
+    from .batch import RowWriter, expand
+    from .predict import resolve_model
+    files = expand(args.images)
+    if not files:
+        print("error: no files found", file=sys.stderr)
+        return 1
+    model = resolve_model(args.model)
+    writers = [RowWriter(path, kind) for path, kind in ((args.csv, "csv"), (args.jsonl, "jsonl")) if path]
+    counts = {"accepted": 0, "unsure": 0, "failed": 0}
+    try:
+        rows = rows_of(files, model, args.min_confidence)
+        for row in tqdm(rows, total=len(files), unit="file", disable=not writers):
+            counts["failed" if row["error"] else "accepted" if row["accepted"] else "unsure"] += 1
+            for writer in writers:
+                writer.write(row)
+            if not writers:
+                _emit(row, args.json, answer, as_json)
+    finally:
+        for writer in writers:
+            writer.close()
+    if writers:
+        print(f"{len(files):,} files: {counts['accepted']:,} accepted, {counts['unsure']:,} unsure, "
+              f"{counts['failed']:,} failed; wrote {', '.join(w.file.name for w in writers)}", file=sys.stderr)
+    return 1 if counts["failed"] else 0
+
+
+def _export(args) -> int:
+    _, _, models, _ = _torch_parts()
+    import numpy as np
+
+    from .export import export_onnx
+    from .runtime import OnnxRunner, TorchRunner
+    path = export_onnx(args.checkpoint, args.out)
+    probe = np.random.default_rng(0).random((8, 28, 28), dtype=np.float32)
+    gap = np.abs(OnnxRunner(path).probabilities(probe)
+                 - TorchRunner(models.load_model(args.checkpoint)).probabilities(probe)).max()
+    print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB); ONNX Runtime and PyTorch agree "
+          f"within {gap:.1e} on a probe batch")
+    return 0
 
 
 def _serve(args) -> int:
@@ -107,23 +142,42 @@ def _serve(args) -> int:
     return 0
 
 
-def _emit(row, as_json, answer):
-    """One result row: a JSON line, an error line on stderr, or "file: answer"."""
-    if as_json:
-        print(json.dumps(row))
-    elif "error" in row:
-        print(f"{row['file']}: error: {row['error']}", file=sys.stderr)
+def _emit(row, json_lines, answer, as_json):
+    """One result row: a JSON line, an error line on stderr, or "file: answer [unsure]"."""
+    if row["error"]:
+        if json_lines:
+            print(json.dumps({"file": row["file"], "error": row["error"]}))
+        else:
+            print(f"{row['file']}: error: {row['error']}", file=sys.stderr)
+    elif json_lines:
+        print(json.dumps(as_json(row)))
     else:
-        print(f"{row['file']}: {answer(row)}")
+        print(f"{row['file']}: {answer(row)}" + ("" if row["accepted"] else "  unsure"))
+
+
+def _probability(text) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a probability between 0 and 1")
+    return value
 
 
 def _image_arguments(parser, json_fields):
     """The arguments shared by the commands that look at image files."""
-    parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
+    parser.add_argument("images", nargs="+", metavar="PATH",
+                        help="image files (PNG, JPEG, ...), folders (walked) or glob patterns ('scans/*.jpg')")
     parser.add_argument("--model", metavar="PATH",
                         help="checkpoint to use (default: the most accurate shipped one, cnn.pth)")
     parser.add_argument("--json", action="store_true",
                         help=f"print one JSON object per image: {json_fields} (or file, error)")
+    parser.add_argument("--min-confidence", type=_probability, metavar="P",
+                        help=f"mark answers less sure than P as unsure (default: {MIN_CONFIDENCE})")
+    parser.add_argument("--csv", metavar="FILE", help="write file,answer,confidence,accepted,error rows "
+                                                      "to FILE (with a progress bar) instead of printing")
+    parser.add_argument("--jsonl", metavar="FILE", help="the same rows as JSON lines")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,17 +190,17 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a model on MNIST and save its checkpoint",
                        description="Train on the 60,000 MNIST training images, report "
                                    "test accuracy, save the weights atomically.")
-    t.add_argument("--arch", choices=sorted(models.ARCHITECTURES), default="mlp",
+    t.add_argument("--arch", choices=ARCHITECTURES, default="mlp",
                    help="which network to train (default: mlp)")
     t.add_argument("--out", help="where to save the checkpoint (default: model.pth for mlp, "
                                  "cnn.pth for cnn)")
-    t.add_argument("--epochs", type=int, help=f"passes over the data (default: mlp {train.MLP_RECIPE.epochs}, "
-                                              f"cnn {train.CNN_RECIPE.epochs})")
-    t.add_argument("--batch-size", type=int, help=f"images per step (default: mlp {train.MLP_RECIPE.batch_size}, "
-                                                  f"cnn {train.CNN_RECIPE.batch_size})")
+    t.add_argument("--epochs", type=int, help=f"passes over the data (default: mlp {recipes.MLP_RECIPE.epochs}, "
+                                              f"cnn {recipes.CNN_RECIPE.epochs})")
+    t.add_argument("--batch-size", type=int, help=f"images per step (default: mlp {recipes.MLP_RECIPE.batch_size}, "
+                                                  f"cnn {recipes.CNN_RECIPE.batch_size})")
     t.add_argument("--max-lr", type=float, help=f"peak learning rate of the one-cycle schedule "
-                                                f"(default: mlp {train.MLP_RECIPE.max_lr}, cnn {train.CNN_RECIPE.max_lr})")
-    t.add_argument("--seed", type=int, help=f"random seed (default: {train.MLP_RECIPE.seed})")
+                                                f"(default: mlp {recipes.MLP_RECIPE.max_lr}, cnn {recipes.CNN_RECIPE.max_lr})")
+    t.add_argument("--seed", type=int, help=f"random seed (default: {recipes.MLP_RECIPE.seed})")
     t.add_argument("--fast", action="store_true",
                    help="the short recipe: fewer epochs for most of the accuracy "
                         "(cnn: a narrower net, 3 epochs; mlp: 8 epochs)")
@@ -177,6 +231,13 @@ def build_parser() -> argparse.ArgumentParser:
                                     "[left, top, right, bottom]")
     r.set_defaults(run=_read)
 
+    x = sub.add_parser("export", help="write a checkpoint as ONNX, for inference without PyTorch",
+                       description="Export a .pth checkpoint to ONNX (dynamic batch size; normalisation "
+                                   "and calibration inside the graph) for ONNX Runtime.")
+    x.add_argument("checkpoint", help="a .pth file written by this project")
+    x.add_argument("-o", "--out", metavar="FILE.onnx", help="where to write (default: beside it, .onnx)")
+    x.set_defaults(run=_export)
+
     s = sub.add_parser("serve", help="the drawing page and the JSON API over HTTP",
                        description="Serve the drawing page at / and the API (/api/predict, /api/read, "
                                    "/healthz, docs at /docs) with uvicorn; the model is loaded once.")
@@ -193,7 +254,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (models.CheckpointError, data.DataNotFoundError) as e:
+    except (CheckpointError, FileNotFoundError) as e:     # DataNotFoundError is a FileNotFoundError
         print(f"error: {e}", file=sys.stderr)
         return 2
 

@@ -13,8 +13,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-MEAN = 0.1307  # mean pixel of the MNIST training images, in [0, 1]
-STD = 0.3081   # their standard deviation
+from .runtime import MEAN, STD  # noqa: F401  (the normalisation constants live with inference)
 
 
 class DataNotFoundError(FileNotFoundError):

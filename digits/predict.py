@@ -2,46 +2,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import torch
 from PIL import Image
 
-from .models import load_model
-from .preprocess import preprocess
+from .preprocess import to_mnist
+from .runtime import default_model_path, runner  # noqa: F401  (default_model_path: public here too)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ("cnn.pth", "model.pth")      # most accurate first
+MIN_CONFIDENCE = 0.9    # default: calibrated probability below this is marked not accepted
 
 
 @dataclass
 class Prediction:
-    """The model's answer for one image."""
+    """The model's answer for one image; ``accepted`` is False when it is unsure
+    (probability below the ``min_confidence`` asked for): send those to a person."""
     digit: int
     probability: float
     probabilities: list[float] = field(repr=False)
+    accepted: bool = True
 
 
-@lru_cache(maxsize=8)
-def _cached(path: str):
-    return load_model(path)
-
-
-def default_model_path() -> Path:
-    """The most accurate checkpoint shipped at the repository root."""
-    for name in SHIPPED:
-        if (REPO_ROOT / name).is_file():
-            return REPO_ROOT / name
-    raise FileNotFoundError(f"no shipped checkpoint ({', '.join(SHIPPED)}) in {REPO_ROOT}")
-
-
-def resolve_model(model=None) -> torch.nn.Module:
-    """A model from None (the best shipped one), a checkpoint path, or a module as is."""
-    if isinstance(model, torch.nn.Module):
-        return model.eval()
-    return _cached(str(Path(model) if model is not None else default_model_path()))
+def resolve_model(model=None):
+    """A ready model from None (the best shipped one), a path (.onnx or .pth), or a module."""
+    return runner(model)
 
 
 def _as_list(images):
@@ -49,14 +33,27 @@ def _as_list(images):
     return [images] if isinstance(images, single) or hasattr(images, "read") else list(images)
 
 
-@torch.no_grad()
-def classify(batch: torch.Tensor, model=None) -> list[Prediction]:
-    """Predictions for a batch of preprocessed (N, 1, 28, 28) tensors, in one forward pass."""
-    probabilities = resolve_model(model)(batch).softmax(1)
-    return [Prediction(int(p.argmax()), float(p.max()), p.tolist()) for p in probabilities]
+def threshold_of(min_confidence) -> float:
+    """The confidence threshold asked for (None: MIN_CONFIDENCE), checked to lie in [0, 1]."""
+    threshold = MIN_CONFIDENCE if min_confidence is None else float(min_confidence)
+    if not 0 <= threshold <= 1:
+        raise ValueError(f"min_confidence must lie between 0 and 1, not {min_confidence}")
+    return threshold
 
 
-def predict(images, model=None) -> list[Prediction]:
+def classify(images, model=None, min_confidence=None) -> list[Prediction]:
+    """Predictions for MNIST-style images ((N, 28, 28) in [0, 1], ink bright, as to_mnist
+    makes them), in one forward pass."""
+    threshold = threshold_of(min_confidence)
+    probabilities = runner(model).probabilities(images)
+    return [Prediction(int(p.argmax()), float(p.max()), p.tolist(), float(p.max()) >= threshold)
+            for p in probabilities]
+
+
+def predict(images, model=None, min_confidence=None) -> list[Prediction]:
     """Recognise the digit in each image (a path, bytes, PIL image or numpy array, or a
-    sequence of them). Raises ImageError / NoDigitError for input that holds no digit."""
-    return classify(torch.stack([preprocess(image) for image in _as_list(images)]), model)
+    sequence of them). Probabilities are calibrated; a prediction below ``min_confidence``
+    (default MIN_CONFIDENCE) is marked ``accepted=False``. Raises ImageError /
+    NoDigitError for input that holds no digit."""
+    threshold = threshold_of(min_confidence)
+    return classify(np.stack([to_mnist(image) for image in _as_list(images)]), model, threshold)

@@ -154,7 +154,7 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
     median is ink. Paper tone and lighting gradients are removed by subtracting a
     background estimated with a grey opening wider than any stroke.
     """
-    lo, median, hi = np.percentile(_sample(grey), [1, 50, 99])
+    lo, median, hi = percentiles(_sample(grey), [1, 50, 99])
     ink = grey if hi - median > median - lo else 1.0 - grey
     ink = _median3(ink)                                          # salt-and-pepper speckle, dither
     k = max(3, min(ink.shape) // 3)
@@ -177,6 +177,33 @@ def _median3(a: np.ndarray) -> np.ndarray:
     return np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
 
 
+def percentiles(values: np.ndarray, qs) -> np.ndarray:
+    """np.percentile's default (linear) percentiles, by one sort: several times faster on
+    the few thousand values we ask about."""
+    v = np.sort(values, axis=None)
+    position = np.asarray(qs, np.float64) / 100 * (v.size - 1)
+    lo = np.floor(position).astype(np.intp)
+    hi = np.minimum(lo + 1, v.size - 1)
+    return v[lo] + (v[hi] - v[lo]) * (position - lo)
+
+
+def _dilate3(mask: np.ndarray) -> np.ndarray:
+    """3x3 binary dilation by shifted ORs (rows, then columns): what maximum_filter(size=3)
+    gives on a boolean image, at a tenth of its cost."""
+    rows = mask.copy()
+    rows[1:] |= mask[:-1]
+    rows[:-1] |= mask[1:]
+    out = rows.copy()
+    out[:, 1:] |= rows[:, :-1]
+    out[:, :-1] |= rows[:, 1:]
+    return out
+
+
+def _centre_of_mass(a: np.ndarray) -> tuple[float, float]:
+    total = float(a.sum())
+    return (float(a.sum(1) @ np.arange(a.shape[0])) / total, float(a.sum(0) @ np.arange(a.shape[1])) / total)
+
+
 def _sample(values: np.ndarray, most: int = 4096) -> np.ndarray:
     """A strided subsample of at most about ``most`` values, for quick percentiles."""
     step = max(1, int(np.sqrt(values.size / most)))
@@ -195,8 +222,8 @@ def clean(ink: np.ndarray) -> np.ndarray:
     sizes = np.bincount(labels.ravel(), minlength=n + 1)
     keep = sizes >= max(2, 0.02 * sizes[1:].max())               # specks are tiny beside strokes
     keep[0] = False
-    kept = ndimage.maximum_filter(keep[labels], size=3)           # keep the strokes' soft edges
-    strong = np.percentile(_sample(ink[mask]), 90)
+    kept = _dilate3(keep[labels])                                  # keep the strokes' soft edges
+    strong = percentiles(_sample(ink[mask]), [90])[0]
     out = np.where(kept, ink / max(strong, 1e-6), 0.0)
     if (out > 0.5).sum() < 3:
         raise NoDigitError("no digit found: only specks of ink")
@@ -231,7 +258,7 @@ def frame(ink: np.ndarray, box: int = 20, size: int = 28) -> np.ndarray:
                                                          else Image.Resampling.BILINEAR))
     glyph = glyph.clip(0, 1)
     canvas = np.zeros((size, size), dtype=np.float32)
-    cy, cx = ndimage.center_of_mass(glyph)
+    cy, cx = _centre_of_mass(glyph)
     top = int(np.clip(round(size / 2 - 0.5 - cy), 0, size - nh))
     left = int(np.clip(round(size / 2 - 0.5 - cx), 0, size - nw))
     canvas[top:top + nh, left:left + nw] = glyph
@@ -254,7 +281,8 @@ def to_mnist(source) -> np.ndarray:
 
 
 def preprocess(source):
-    """Any image of one digit -> a (1, 28, 28) tensor normalised like the training data.
+    """Any image of one digit -> a (1, 28, 28) torch tensor normalised like the training
+    data (needs PyTorch; ``to_mnist`` gives the same image as numpy, unnormalised).
 
     Raises ImageError for input that is not a readable image of sensible size, and
     NoDigitError (a kind of ImageError) when it holds no ink.

@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 from PIL import Image
 from scipy import ndimage
 
-from .data import normalize
-from .predict import classify
-from .preprocess import _otsu, frame, ink_map, open_image, to_grey
+from .predict import Prediction, classify, threshold_of
+from .runtime import runner
+from .preprocess import _otsu, frame, ink_map, open_image, percentiles, to_grey
 
 LINE_HEIGHT = 96      # the line is rescaled to about this height before segmenting
 MAX_WIDTH = 2400      # ...and at most this width
@@ -28,10 +27,22 @@ PIECE_SURE = 0.6      # a split is only taken when every piece reads at least th
 
 @dataclass
 class Reading:
-    """The digits read from one image, left to right."""
+    """The digits read from one image, left to right.
+
+    ``confidence`` is the probability that the whole string is right (the product of
+    the digits' calibrated probabilities); ``doubtful`` lists the positions of digits
+    below ``min_confidence``; ``accepted`` is True when something was read and no
+    digit is doubtful.
+    """
     text: str
     digits: list[tuple[int, float, tuple[int, int, int, int]]] = field(default_factory=list)
     # each: (digit, probability, box as (left, top, right, bottom) in input-image pixels)
+    confidence: float = 0.0
+    doubtful: list[int] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return bool(self.text) and not self.doubtful
 
 
 def _rescale(grey: np.ndarray) -> tuple[np.ndarray, float]:
@@ -114,12 +125,19 @@ def _merge_overlapping(pieces, only_short=None):
 def _glyph(ink, mask):
     """The ink of one piece, framed like an MNIST digit."""
     piece = np.where(ndimage.binary_dilation(mask, iterations=1), ink, 0)
-    return frame(np.clip(piece / max(float(np.percentile(piece[mask], 90)), 1e-6), 0, 1).astype(np.float32))
+    return frame(np.clip(piece / max(float(percentiles(piece[mask], [90])[0]), 1e-6), 0, 1).astype(np.float32))
 
 
-def _classify(ink, masks, model):
-    batch = normalize(torch.from_numpy(np.stack([_glyph(ink, m) for m in masks]))[:, None])
-    return classify(batch, model)
+def _classify(ink, masks, model, raw=True):
+    """Predictions for pieces. Segmentation decides on the network's raw (temperature 1)
+    probabilities, on which its thresholds were set; what is reported is calibrated."""
+    images = np.stack([_glyph(ink, m) for m in masks])
+    if not raw:
+        return classify(images, model)
+    network = runner(model)
+    p = network.probabilities(images).astype(np.float64) ** network.temperature
+    p /= p.sum(1, keepdims=True)
+    return [Prediction(int(q.argmax()), float(q.max()), q.tolist()) for q in p]
 
 
 def _cut_candidates(mask, x0, x1, height, most=4):
@@ -167,12 +185,14 @@ def _best_split(ink, mask, x0, x1, height, depth, model, memo):
     return best
 
 
-def read(image, model=None) -> Reading:
+def read(image, model=None, min_confidence=None) -> Reading:
     """Read the digits written on one line of ``image`` (path, bytes, PIL or numpy).
 
-    Returns a Reading with ``.text`` and, per digit, (digit, probability, box).
+    Returns a Reading with ``.text`` and, per digit, (digit, probability, box), the
+    string's confidence and the digits below ``min_confidence`` (default MIN_CONFIDENCE).
     An image without digits gives an empty reading; unreadable input raises ImageError.
     """
+    threshold = threshold_of(min_confidence)
     grey, scale = _rescale(to_grey(open_image(image)))
     ink = ink_map(grey)
     if float(ink.max()) < 0.08:
@@ -184,14 +204,18 @@ def read(image, model=None) -> Reading:
     spans = [(int(c[0]), int(c[-1]) + 1) for c in (np.nonzero(m.any(0))[0] for m in masks)]
     confident = [b - a for (a, b), p in zip(spans, singles) if p.probability >= SURE]
     typical = float(np.median(confident)) if len(confident) >= 2 else 0.75 * height
-    result = []
+    pieces = []
     for mask, (x0, x1), single in zip(masks, spans, singles):
         parts = [(single, mask)]
         if x1 - x0 > max(1.3 * typical, 0.6 * height) and single.probability < SURE:
             depth = 3 if x1 - x0 > 2.2 * height else 2 if x1 - x0 > 1.2 * height else 1
             parts = _best_split(ink, mask, x0, x1, height, depth, model, {})[1] or parts
-        for p, part in parts:
-            ys, xs = np.nonzero(part)
-            box = tuple(int(round(v / scale)) for v in (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
-            result.append((p.digit, p.probability, box))
-    return Reading("".join(str(d) for d, _, _ in result), result)
+        pieces += [part for _, part in parts]
+    result = []
+    for p, part in zip(_classify(ink, pieces, model, raw=False), pieces):
+        ys, xs = np.nonzero(part)
+        box = tuple(int(round(v / scale)) for v in (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
+        result.append((p.digit, p.probability, box))
+    return Reading("".join(str(d) for d, _, _ in result), result,
+                   confidence=float(np.prod([p for _, p, _ in result])),
+                   doubtful=[i for i, (_, p, _) in enumerate(result) if p < threshold])

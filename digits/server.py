@@ -15,15 +15,14 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-import torch
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from .data import normalize
-from .predict import classify, default_model_path, resolve_model
+from .predict import MIN_CONFIDENCE, classify, resolve_model
+from .runtime import default_model_path
 from .preprocess import ImageError, NoDigitError, TooLargeError, to_mnist
 from .read import read
 
@@ -94,28 +93,28 @@ async def image_bytes(request: Request) -> bytes:
     return body
 
 
-def _prediction(data: bytes, model, details: bool) -> dict:
+def _prediction(data: bytes, model, details: bool, min_confidence) -> dict:
     framed = to_mnist(data)                                         # (28, 28) in [0, 1]
-    p = classify(normalize(torch.from_numpy(framed))[None, None], model)[0]
+    p = classify(framed[None], model, min_confidence)[0]
     answer = {"digit": p.digit, "probability": round(p.probability, 6),
-              "probabilities": [round(q, 6) for q in p.probabilities]}
+              "probabilities": [round(q, 6) for q in p.probabilities], "accepted": p.accepted}
     if details:
         answer["input"] = (framed * 255).round().astype("uint8").tolist()
     return answer
 
 
-def _reading(data: bytes, model) -> dict:
-    reading = read(data, model)
+def _reading(data: bytes, model, min_confidence) -> dict:
+    reading = read(data, model, min_confidence)
     return {"text": reading.text,
             "digits": [{"digit": d, "probability": round(p, 6), "box": list(box)}
-                       for d, p, box in reading.digits]}
+                       for d, p, box in reading.digits],
+            "confidence": round(reading.confidence, 6), "accepted": reading.accepted,
+            "doubtful": reading.doubtful}
 
 
 def create_app(model=None) -> FastAPI:
     """The app, with ``model`` (a checkpoint path, a module, or None for the shipped best)
     loaded once, now."""
-    name = Path(model).name if isinstance(model, (str, Path)) else \
-        type(model).__name__ if model is not None else default_model_path().name
     network = resolve_model(model)
     app = FastAPI(title="digits", description="Handwritten-digit recognition: draw, upload, or POST an image.")
 
@@ -141,41 +140,51 @@ def create_app(model=None) -> FastAPI:
     @app.get("/healthz")
     async def healthz():
         """Liveness: which model is loaded."""
-        return {"status": "ok", "model": name, "architecture": type(network).__name__}
+        return {"status": "ok", "model": network.name, "architecture": network.architecture,
+                "runtime": network.kind}
 
     @app.post("/api/predict", openapi_extra=IMAGE_BODY)
-    async def api_predict(request: Request, details: bool = False):
-        """One digit: ``{"digit", "probability", "probabilities"}``; with ``?details=true``
-        also ``"input"``, the 28x28 image (0-255, ink bright) the model saw."""
+    async def api_predict(request: Request, details: bool = False,
+                          min_confidence: float = Query(MIN_CONFIDENCE, ge=0, le=1)):
+        """One digit: ``{"digit", "probability", "probabilities", "accepted"}`` (calibrated;
+        ``accepted`` is false below ``min_confidence``); with ``?details=true`` also
+        ``"input"``, the 28x28 image (0-255, ink bright) the model saw."""
         data = await image_bytes(request)
-        return await run_in_threadpool(_prediction, data, network, details)
+        return await run_in_threadpool(_prediction, data, network, details, min_confidence)
 
     @app.post("/api/read", openapi_extra=IMAGE_BODY)
-    async def api_read(request: Request):
-        """A line of digits: ``{"text", "digits": [{"digit", "probability", "box"}]}``, boxes as
-        [left, top, right, bottom] in image pixels; an image without digits reads as ""."""
+    async def api_read(request: Request, min_confidence: float = Query(MIN_CONFIDENCE, ge=0, le=1)):
+        """A line of digits: ``{"text", "digits": [{"digit", "probability", "box"}], "confidence",
+        "accepted", "doubtful"}``, boxes as [left, top, right, bottom] in image pixels,
+        ``doubtful`` the positions of digits below ``min_confidence``; an image without
+        digits reads as "" (not accepted)."""
         data = await image_bytes(request)
-        return await run_in_threadpool(_reading, data, network)
+        return await run_in_threadpool(_reading, data, network, min_confidence)
 
     return app
 
 
+def one_thread():
+    """Run the model on one thread per process: requests are served in parallel, and the
+    model's own threads would only fight them for the cores. ONNX sessions are made with
+    one thread; PyTorch, if a .pth model loaded it, is told here."""
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+
+
 def app_from_environment() -> FastAPI:
     """The app for each uvicorn worker process, its checkpoint named by $DIGITS_MODEL."""
-    torch.set_num_threads(1)
-    return create_app(os.environ.get(MODEL_ENV) or None)
+    app = create_app(os.environ.get(MODEL_ENV) or None)
+    one_thread()
+    return app
 
 
 def serve(host="127.0.0.1", port=8000, model=None, workers=1):
-    """Run the app under uvicorn until interrupted.
-
-    Each process runs the model on one thread: requests are served in parallel, and
-    PyTorch's own threads would only fight them for the cores.
-    """
+    """Run the app under uvicorn until interrupted; the model on one thread per process."""
     import uvicorn
-    torch.set_num_threads(1)
     path = str(Path(model) if model else default_model_path())
     resolve_model(path)                        # a bad checkpoint fails here, once, clearly
+    one_thread()
     if workers == 1:
         uvicorn.run(create_app(path), host=host, port=port)
     else:

@@ -97,3 +97,47 @@ def render_number(glyphs, rng: np.random.Generator, gap: str = "wide", height: i
         x = max(0, x + piece.shape[1] + int(rng.uniform(lo, hi) * height))
     canvas = canvas[:, :x + margin]
     return photograph(ndimage.gaussian_filter(canvas, 0.5), rng, polarity)
+
+
+# Letters people also write for digits (O/0, l/1, Z/2, S/5, b/6, B/8, g/9, ...) are left out:
+# no classifier could tell them from digits without context.
+LETTERS = "ACEFHKMNPRUVWXYacefhkmnprtuvwxy"
+SYMBOLS = "+=%&@#$?!*<>~{}()[]"
+FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
+
+
+def fonts() -> list[str]:
+    """TrueType fonts available here (DejaVu and Liberation on Debian); may be empty."""
+    from pathlib import Path
+    return sorted(str(p) for d in FONT_DIRS if Path(d).is_dir() for p in Path(d).glob("*.ttf"))
+
+
+def render_non_digit(rng: np.random.Generator, kind: str | None = None, font_files=None):
+    """Something that is not a digit, photographed like render()'s digits:
+    a letter or a symbol in a random font and stroke width, or a random scribble.
+    Returns (RGB image, what it is)."""
+    from PIL import ImageDraw, ImageFont
+    kind = kind or rng.choice(["letter", "symbol", "scribble"])
+    side = int(rng.integers(40, 201))
+    canvas = Image.new("L", (side, side), 0)
+    draw = ImageDraw.Draw(canvas)
+    if kind == "scribble":
+        points = np.cumsum(rng.normal(0, side / 6, (int(rng.integers(4, 9)), 2)), 0)
+        points = (points - points.min(0)) / max(np.ptp(points, 0).max(), 1) * side * 0.6 + side * 0.2
+        steps = np.linspace(0, len(points) - 1, 60)            # a smooth pen path through them
+        path = np.stack([np.interp(steps, np.arange(len(points)), points[:, i]) for i in (0, 1)], 1)
+        draw.line([tuple(p) for p in path], fill=255, width=max(2, int(side * rng.uniform(0.03, 0.08))),
+                  joint="curve")
+        what = "scribble"
+    else:
+        what = str(rng.choice(list(LETTERS if kind == "letter" else SYMBOLS)))
+        files = fonts() if font_files is None else font_files
+        size = int(side * rng.uniform(0.5, 0.8))
+        font = ImageFont.truetype(files[rng.integers(len(files))], size) if files \
+            else ImageFont.load_default(size)
+        stroke = int(rng.integers(0, max(1, size // 12) + 1))
+        draw.text((side / 2, side / 2), what, fill=255, font=font, anchor="mm", stroke_width=stroke,
+                  stroke_fill=255)
+    coverage = ndimage.rotate(np.asarray(canvas, np.float32) / 255, rng.uniform(-10, 10), reshape=False, order=1)
+    coverage = ndimage.gaussian_filter(coverage, rng.uniform(0.3, 1.0) * side / 150)
+    return photograph(coverage.clip(0, 1), rng), f"{kind}:{what}"

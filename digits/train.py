@@ -7,41 +7,13 @@ optional batch augmentation, a tqdm progress bar and a per-epoch history.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .data import normalize, random_affine, random_thickness
-
-
-@dataclass
-class Recipe:
-    """The knobs of one training run."""
-    epochs: int = 16
-    batch_size: int = 512
-    max_lr: float = 6e-3
-    weight_decay: float = 0.0
-    label_smoothing: float = 0.1
-    augment: bool = True          # random affine on every training batch
-    degrees: float = 10.0
-    scale: tuple = (0.9, 1.1)
-    translate: float = 0.08
-    elastic: float = 0.0          # smooth random warp, typical displacement in pixels
-    thickness: float = 0.0        # share of images drawn thicker (and as many thinner)
-    channels_last: bool = False   # memory layout that CPU convolutions prefer
-    seed: int = 0
-
-
-# The shipped MLP recipe (model.pth): see the notebook for why each knob is set so.
-MLP_RECIPE = Recipe()
-MLP_FAST_RECIPE = Recipe(epochs=8)
-# The shipped CNN recipe (cnn.pth), and a short one that trades the last 0.2 points for speed.
-CNN_RECIPE = Recipe(epochs=20, batch_size=128, max_lr=3e-3, label_smoothing=0.1,
-                    degrees=12.0, scale=(0.85, 1.15), translate=0.1, elastic=1.0, thickness=0.15)
-CNN_FAST_RECIPE = Recipe(epochs=3, batch_size=128, max_lr=4e-3, label_smoothing=0.1,
-                         degrees=8.0, scale=(0.9, 1.1), translate=0.08)
+from .recipes import CNN_FAST_RECIPE, CNN_RECIPE, MLP_FAST_RECIPE, MLP_RECIPE, Recipe  # noqa: F401
 
 
 def _batches(n, batch_size, generator=None, shuffle=False):

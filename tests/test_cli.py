@@ -38,5 +38,6 @@ def test_train_writes_a_loadable_checkpoint(tmp_path):
     out = tmp_path / "quick.pth"
     result = run("train", "--epochs", "1", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert "saved" in result.stdout
-    assert isinstance(digits.load_model(out), digits.MLP)
+    assert "saved" in result.stdout and "calibrated on 5,000 held-out training images" in result.stdout
+    model = digits.load_model(out)
+    assert isinstance(model, digits.MLP) and float(model.temperature) != 1.0

@@ -14,7 +14,7 @@ def test_cnn_maps_image_batches_to_ten_logits():
 
 
 def test_committed_cnn_loads_through_load_model_and_holds_99_5(mnist_test):
-    """cnn.pth scores 99.56 %; the 99.7 % goal is not reached yet (see README)."""
+    """cnn.pth scores 99.62 %; the 99.7 % goal is not reached yet (see README)."""
     model = digits.load_model(ROOT / "cnn.pth")
     assert isinstance(model, digits.CNN) and not model.training
     assert digits.evaluate(model, *mnist_test)["accuracy"] >= 0.995
@@ -36,7 +36,7 @@ def test_load_model_names_the_architecture_it_found(tmp_path):
 def test_short_cnn_training_on_a_subset_raises_accuracy(small_split):
     train, test = small_split
     torch.manual_seed(0)
-    model = digits.CNN((8, 16, 32))
+    model = digits.CNN((8, 16, 32), dropout=0.1)
     before = digits.evaluate(model, *test)["accuracy"]
     digits.fit(model, train, recipe=replace(digits.CNN_RECIPE, epochs=3, batch_size=64),
                progress=False)
@@ -47,7 +47,7 @@ def test_short_cnn_training_on_a_subset_raises_accuracy(small_split):
 def test_fast_recipe_runs_end_to_end_on_a_subset(small_split):
     train, test = small_split
     torch.manual_seed(0)
-    model = digits.CNN(digits.models.CNN_FAST_WIDTHS)
+    model = digits.models.fast_cnn()
     history = digits.fit(model, train, test, replace(digits.CNN_FAST_RECIPE, batch_size=32),
                          progress=False)
     assert len(history) == digits.CNN_FAST_RECIPE.epochs and history[-1]["test_accuracy"] > 0.9

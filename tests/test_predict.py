@@ -1,11 +1,9 @@
 """digits.predict on real-looking images, and its contract for any input."""
 import numpy as np
 import pytest
-import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from PIL import Image
 
 import digits
 from conftest import ROOT
@@ -40,10 +38,9 @@ def test_a_sequence_of_mixed_kinds_gives_one_prediction_each(photos, tmp_path):
     assert len({p.digit for p in predictions}) == 1
 
 
-def test_default_model_is_the_most_accurate_shipped_checkpoint():
-    from digits.predict import default_model_path
-    expected = "cnn.pth" if (ROOT / "cnn.pth").exists() else "model.pth"
-    assert default_model_path().name == expected
+def test_default_model_is_the_most_accurate_shipped_one_on_the_fastest_runtime():
+    from digits.runtime import default_model_path, has
+    assert default_model_path().name == ("cnn.onnx" if has("onnxruntime") else "cnn.pth")
 
 
 def test_model_can_be_a_path_or_a_module(photos):

@@ -1,7 +1,5 @@
 """digits.preprocess: any real image of a digit -> an MNIST-style 28x28 tensor."""
 import io
-import struct
-import zlib
 
 import numpy as np
 import pytest
@@ -11,6 +9,7 @@ from scipy import ndimage
 
 import digits
 from digits.preprocess import to_mnist
+from image_files import png_claiming
 
 
 def seven(size=(120, 160), ink=(20, 20, 40), paper=(240, 235, 220), offset=(0, 0), width=10):
@@ -179,15 +178,6 @@ def test_no_digit_error_is_an_image_error():
     assert issubclass(digits.ImageError, ValueError)
 
 
-def png_claiming(width, height):
-    """A PNG whose header claims a size (the pixel data is a token few bytes)."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-            + chunk(b"IEND", b""))
-
-
 @pytest.mark.parametrize("data, message", [
     (b"", "empty"),
     (b"this is not an image at all", "not a readable image"),
@@ -205,3 +195,15 @@ def test_bad_arrays_and_types_raise_image_error(tmp_path):
                 tmp_path / "missing.png"):
         with pytest.raises(digits.ImageError):
             digits.preprocess(bad)
+
+
+def test_fast_helpers_agree_with_numpy_and_scipy():
+    from digits.preprocess import _centre_of_mass, _dilate3, percentiles
+    rng = np.random.default_rng(1)
+    for _ in range(30):
+        mask = rng.random((rng.integers(1, 40), rng.integers(1, 40))) > 0.8
+        assert np.array_equal(_dilate3(mask), ndimage.maximum_filter(mask, size=3))
+        glyph = rng.random((rng.integers(2, 30), rng.integers(2, 30))).astype(np.float32)
+        assert np.allclose(_centre_of_mass(glyph), ndimage.center_of_mass(glyph))
+        values = rng.random(rng.integers(1, 5000)).astype(np.float32)
+        assert np.allclose(percentiles(values, [1, 50, 90, 99]), np.percentile(values, [1, 50, 90, 99]))

@@ -1,22 +1,14 @@
 """The HTTP API, in process: every endpoint, both ways of sending an image, every bad input."""
-import io
-
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
 
 import digits
-from digits import server
 from conftest import ROOT
+from digits import server
+from digits.runtime import default_model_path, has
 from digits.synth import render_number
-from test_preprocess import png_claiming
-
-
-def png(image) -> bytes:
-    buffer = io.BytesIO()
-    (image if isinstance(image, Image.Image) else Image.fromarray(image)).save(buffer, "PNG")
-    return buffer.getvalue()
+from image_files import png, png_claiming
 
 
 @pytest.fixture(scope="module")
@@ -26,17 +18,18 @@ def client():
 
 
 @pytest.fixture(scope="module")
-def seven(mnist_test):
+def seven(mnist_test_arrays):
     """A clear MNIST test 7 as a PNG (dark ink on white, as people draw)."""
-    images, labels = mnist_test
-    index = int(np.nonzero(labels.numpy() == 7)[0][0])
-    return png((255 - images[index, 0].numpy() * 255).astype(np.uint8))
+    images, labels = mnist_test_arrays
+    return png(255 - images[int(np.nonzero(labels == 7)[0][0])])
 
 
 def test_healthz_names_the_loaded_model(client):
     answer = client.get("/healthz")
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok", "model": "cnn.pth", "architecture": "CNN"}
+    shipped = default_model_path()                 # cnn.onnx where onnxruntime is installed
+    assert answer.json() == {"status": "ok", "model": shipped.name, "architecture": "CNN",
+                             "runtime": "onnx" if shipped.suffix == ".onnx" else "pytorch"}
 
 
 def test_the_page_and_its_assets_are_served(client):
@@ -58,7 +51,7 @@ def test_predict_takes_the_image_as_raw_bytes(client, seven):
     answer = client.post("/api/predict", content=seven, headers={"content-type": "image/png"})
     assert answer.status_code == 200
     body = answer.json()
-    assert set(body) == {"digit", "probability", "probabilities"}
+    assert set(body) == {"digit", "probability", "probabilities", "accepted"}
     assert body["digit"] == 7
     assert len(body["probabilities"]) == 10 and abs(sum(body["probabilities"]) - 1) < 1e-3
     assert body["probability"] == max(body["probabilities"])
@@ -77,10 +70,10 @@ def test_predict_details_show_the_28x28_the_model_saw(client, seven):
     assert body["digit"] == digits.predict(seven)[0].digit
 
 
-def test_read_returns_the_text_and_a_box_per_digit(client, mnist_test):
-    images, labels = mnist_test
+def test_read_returns_the_text_and_a_box_per_digit(client, mnist_test_arrays):
+    images, labels = mnist_test_arrays
     picks = [3, 2, 1, 18]                          # clear test digits: 0, 1, 2, 3
-    picture = render_number([images[i, 0].numpy() for i in picks], np.random.default_rng(0), "wide")
+    picture = render_number([images[i] for i in picks], np.random.default_rng(0), "wide")
     answer = client.post("/api/read", files={"file": ("n.png", png(picture), "image/png")})
     assert answer.status_code == 200
     body = answer.json()
@@ -94,7 +87,8 @@ def test_read_returns_the_text_and_a_box_per_digit(client, mnist_test):
 
 def test_read_of_a_blank_page_is_an_empty_reading(client):
     answer = client.post("/api/read", content=png(np.full((60, 200), 255, np.uint8)))
-    assert answer.status_code == 200 and answer.json() == {"text": "", "digits": []}
+    assert answer.status_code == 200
+    assert answer.json() == {"text": "", "digits": [], "confidence": 0.0, "accepted": False, "doubtful": []}
 
 
 BAD_INPUTS = [
@@ -136,16 +130,30 @@ def test_request_bodies_over_the_cap_are_refused_before_decoding(client, seven, 
 def test_bad_query_parameters_get_a_json_error(client, seven):
     answer = client.post("/api/predict?details=perhaps", content=seven)
     assert answer.status_code == 422 and "details" in answer.json()["error"]
+    answer = client.post("/api/read?min_confidence=2", content=seven)
+    assert answer.status_code == 422 and "min_confidence" in answer.json()["error"]
 
 
-def test_the_app_serves_the_model_it_is_given(seven):
-    with TestClient(server.create_app(ROOT / "model.pth")) as c:
-        assert c.get("/healthz").json()["architecture"] == "MLP"
+def test_min_confidence_marks_answers_unsure(client, seven):
+    assert client.post("/api/predict?min_confidence=0", content=seven).json()["accepted"] is True
+    assert client.post("/api/predict?min_confidence=1", content=seven).json()["accepted"] is False
+    strict = client.post("/api/read?min_confidence=1", content=seven).json()
+    assert strict["text"] == "7" and strict["accepted"] is False and strict["doubtful"] == [0]
+
+
+@pytest.mark.parametrize("name, runtime", [("model.onnx", "onnx"), ("model.pth", "pytorch")])
+def test_the_app_serves_the_model_it_is_given(seven, name, runtime):
+    if runtime == "pytorch" and not has("torch"):
+        pytest.skip("a .pth model needs PyTorch, which the serving install leaves out")
+    with TestClient(server.create_app(ROOT / name)) as c:
+        assert c.get("/healthz").json() == {"status": "ok", "model": name, "architecture": "MLP",
+                                            "runtime": runtime}
         assert c.post("/api/predict", content=seven).json()["digit"] == 7
 
 
-def test_a_bad_checkpoint_fails_at_start(tmp_path):
-    bad = tmp_path / "bad.pth"
-    bad.write_bytes(b"not a checkpoint")
-    with pytest.raises(digits.CheckpointError, match="bad.pth"):
+@pytest.mark.parametrize("name", ["bad.pth", "bad.onnx"])
+def test_a_bad_checkpoint_fails_at_start(tmp_path, name):
+    bad = tmp_path / name
+    bad.write_bytes(b"not a model")
+    with pytest.raises(digits.CheckpointError, match=name):
         server.create_app(bad)

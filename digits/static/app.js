@@ -154,6 +154,7 @@ function show(result) {
   if (!result) {
     answer.textContent = "?";
     confidence.textContent = "draw something";
+    confidence.classList.remove("unsure");
     setBars(new Array(10).fill(0), -1);
     seen.getContext("2d").clearRect(0, 0, 28, 28);
     pieces.replaceChildren();
@@ -161,14 +162,19 @@ function show(result) {
   }
   if (mode === "digit") {
     answer.textContent = String(result.digit);
-    confidence.textContent = `${(100 * result.probability).toFixed(1)} % sure`;
+    confidence.textContent = result.accepted
+      ? `${(100 * result.probability).toFixed(1)} % sure`
+      : `unsure (${(100 * result.probability).toFixed(0)} %): is it a digit? Check it yourself`;
+    confidence.classList.toggle("unsure", !result.accepted);
     setBars(result.probabilities, result.digit);
     showSeen(result.input);
   } else {
     answer.textContent = result.text || "–";
-    confidence.textContent = result.digits.length
-      ? `${result.digits.length} digit${result.digits.length > 1 ? "s" : ""}` : "no digits found";
-    showPieces(result.digits);
+    confidence.textContent = !result.digits.length ? "no digits found"
+      : result.accepted ? `${(100 * result.confidence).toFixed(1)} % sure of all ${result.digits.length}`
+      : `unsure of digit${result.doubtful.length > 1 ? "s" : ""} ${result.doubtful.map((i) => i + 1).join(", ")}: check them`;
+    confidence.classList.toggle("unsure", result.digits.length > 0 && !result.accepted);
+    showPieces(result.digits, new Set(result.doubtful));
   }
 }
 
@@ -186,13 +192,13 @@ function showSeen(rows) {
   seen.getContext("2d").putImageData(image, 0, 0);
 }
 
-function showPieces(found) {
+function showPieces(found, doubtful) {
   const [scale, dx, dy] = picture && !strokes.length ? [picture.scale, picture.dx, picture.dy] : [1, 0, 0];
   boxes.lineWidth = 2;
   boxes.font = "bold 16px system-ui, sans-serif";
-  pieces.replaceChildren(...found.map(({ digit, probability, box }) => {
+  pieces.replaceChildren(...found.map(({ digit, probability, box }, index) => {
     const [left, top, right, bottom] = box.map((v, i) => v * scale + (i % 2 ? dy : dx));
-    boxes.strokeStyle = boxes.fillStyle = probability >= 0.8 ? "#1e9e5a" : "#d9822b";
+    boxes.strokeStyle = boxes.fillStyle = doubtful.has(index) ? "#d9822b" : "#1e9e5a";
     boxes.strokeRect(left, top, right - left, bottom - top);
     boxes.fillText(String(digit), left + 2, Math.max(14, top - 4));
     const item = document.createElement("li");

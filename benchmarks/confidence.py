@@ -1,0 +1,185 @@
+"""Confidence you can act on: calibration, error at a rejection rate, non-digits, batch speed.
+
+For each shipped model, on MNIST test and on the real-world renderings of the robustness
+benchmark: accuracy, ECE (15 bins) with the raw softmax (temperature 1) and calibrated,
+and the error among accepted images when the least confident 0/1/2/5/10 % are rejected.
+Then the share of rendered non-digits (letters, symbols, scribbles) and of MNIST test
+digits rejected at the default threshold; `read` at string level on rendered numbers;
+and batch reading through the CLI: files per second and peak memory, 1,000 vs 10,000 files.
+
+    python benchmarks/confidence.py [--count 10000] [--non-digits 2000] [--numbers 300]
+                                    [--files 10000 1000] [--skip-batch]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm import tqdm
+
+import digits
+from digits.predict import MIN_CONFIDENCE
+from digits.preprocess import ImageError
+from digits.synth import render_non_digit, render_number
+from robustness import rendered_test_set
+from tables import markdown_table
+
+ROOT = Path(__file__).resolve().parent.parent
+RATES = (0.0, 0.01, 0.02, 0.05, 0.10)
+
+
+def probabilities(model, batch: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Softmax of the model's logits at a given temperature (1: the raw network)."""
+    with torch.no_grad():
+        logits = torch.cat([model.logits(batch[i:i + 2000]) for i in range(0, len(batch), 2000)])
+    return (logits / temperature).softmax(1)
+
+
+def preprocessed(samples) -> tuple[torch.Tensor, torch.Tensor]:
+    tensors = [digits.preprocess(data) for data, _, _ in tqdm(samples, desc="preprocessing", unit="img")]
+    return torch.stack(tensors), torch.tensor([label for _, label, _ in samples])
+
+
+def rejection_row(name, probs, labels):
+    confidence, predicted = probs.max(1)
+    correct = predicted == labels
+    errors = [digits.error_at_rejection(confidence, correct, r)[0] for r in RATES]
+    return [name] + [f"{e:.2%}" for e in errors]
+
+
+def calibration_rows(models, sets):
+    cal_rows, rej_rows = [], []
+    for model_name, model in models.items():
+        temperature = float(model.temperature)
+        for set_name, (batch, labels) in sets.items():
+            raw = probabilities(model, batch, 1.0)
+            calibrated = probabilities(model, batch, temperature)
+            accuracy = float((calibrated.argmax(1) == labels).float().mean())
+            cal_rows.append([model_name, set_name, f"{accuracy:.2%}",
+                             f"{digits.expected_calibration_error(raw, labels):.2%}",
+                             f"{digits.expected_calibration_error(calibrated, labels):.2%}",
+                             f"{temperature:.3f}"])
+            rej_rows.append(rejection_row(f"{model_name}, {set_name}", calibrated, labels))
+    return cal_rows, rej_rows
+
+
+def non_digit_rows(models, count, seed, mnist_batch):
+    """Per model: share of non-digits rejected (all, and per kind) and of MNIST test digits."""
+    rng = np.random.default_rng(seed)
+    kinds, tensors, refused = [], [], []
+    for _ in tqdm(range(count), desc="non-digits", unit="img"):
+        picture, what = render_non_digit(rng)
+        kinds.append(what.split(":")[0])
+        try:
+            tensors.append(digits.preprocess(picture))
+            refused.append(False)
+        except ImageError:                     # refused outright (no ink): counts as rejected
+            tensors.append(torch.zeros(1, 28, 28))
+            refused.append(True)
+    batch, refused, kinds = torch.stack(tensors), torch.tensor(refused), np.array(kinds)
+    rows = []
+    for name, model in models.items():
+        confidence = probabilities(model, batch, float(model.temperature)).max(1).values
+        rejected = (confidence < MIN_CONFIDENCE) | refused
+        digit_confidence = probabilities(model, mnist_batch, float(model.temperature)).max(1).values
+        per_kind = [f"{rejected[torch.from_numpy(kinds == k)].float().mean().item():.1%}"
+                    for k in ("letter", "symbol", "scribble")]
+        rows.append([name, f"{rejected.float().mean().item():.1%}", *per_kind,
+                     f"{(digit_confidence < MIN_CONFIDENCE).float().mean().item():.2%}"])
+    return rows
+
+
+def read_rows(model, per_class, seed):
+    images, labels = digits.load_mnist(False)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for gap in ("wide", "narrow", "touching"):
+        confidence, correct = [], []
+        for _ in tqdm(range(per_class), desc=f"numbers ({gap})", unit="number"):
+            picks = rng.integers(0, len(images), rng.integers(2, 11))
+            truth = "".join(str(int(labels[i])) for i in picks)
+            reading = digits.read(render_number([images[i, 0].numpy() for i in picks], rng, gap), model)
+            confidence.append(reading.confidence)
+            correct.append(reading.text == truth)
+        confidence, correct = torch.tensor(confidence), torch.tensor(correct)
+        errors = [digits.error_at_rejection(confidence, correct, r)[0] for r in RATES]
+        rows.append([f"read, {gap} ({per_class})"] + [f"{e:.2%}" for e in errors])
+    return rows
+
+
+def write_pngs(folder: Path, count: int):
+    images, _ = digits.load_mnist(False)
+    for i in range(count):
+        Image.fromarray((255 - images[i % len(images), 0].numpy() * 255).astype(np.uint8)) \
+            .save(folder / f"{i:05d}.png")
+
+
+def run_cli(command, folder, out):
+    """Seconds and peak resident memory (MiB) of one `python -m digits` batch run."""
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "digits", command, str(folder), "--csv", str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"digits {command} failed with status {status}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def batch_rows(counts):
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for count in sorted(counts):
+            folder = Path(tmp) / f"files{count}"
+            folder.mkdir()
+            write_pngs(folder, count)
+            for command in ("predict", "read"):
+                seconds, peak = run_cli(command, folder, Path(tmp) / f"{command}{count}.csv")
+                lines = (Path(tmp) / f"{command}{count}.csv").read_text().count("\n") - 1
+                assert lines == count, f"{command} wrote {lines} rows for {count} files"
+                rows.append([command, f"{count:,}", f"{seconds:.1f}", f"{count / seconds:,.0f}", f"{peak:,.0f}"])
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000, help="test digits (clean and rendered)")
+    parser.add_argument("--non-digits", type=int, default=2000)
+    parser.add_argument("--numbers", type=int, default=300, help="rendered numbers per gap class")
+    parser.add_argument("--files", type=int, nargs="+", default=[1000, 10_000])
+    parser.add_argument("--skip-batch", action="store_true")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    models = {name: digits.load_model(ROOT / name) for name in ("model.pth", "cnn.pth")}
+    images, labels = digits.load_mnist(False)
+    mnist = (digits.normalize(images[:args.count]), labels[:args.count])
+    sets = {"MNIST test": mnist, "real-world": preprocessed(rendered_test_set(args.count, args.seed))}
+
+    cal_rows, rej_rows = calibration_rows(models, sets)
+    print("\nCalibration (ECE, 15 bins; temperature fitted on 5,000 held-out training images)\n")
+    print(markdown_table(["model", "images", "accuracy", "ECE raw", "ECE calibrated", "temperature"], cal_rows))
+    rej_rows += read_rows(models["cnn.pth"], args.numbers, args.seed)
+    print("\nError among accepted answers when the least confident share is rejected "
+          "(calibrated; read: whole strings, cnn.pth)\n")
+    print(markdown_table(["model, images"] + [f"reject {r:.0%}" for r in RATES], rej_rows))
+    print(f"\nRejected at the default threshold (min_confidence {MIN_CONFIDENCE}):\n")
+    print(markdown_table(["model", f"non-digits ({args.non_digits})", "letters", "symbols", "scribbles",
+                          "MNIST test digits"],
+                         non_digit_rows(models, args.non_digits, args.seed, mnist[0])))
+    if not args.skip_batch:
+        print("\nBatch reading of a folder of small PNG files (python -m digits predict|read DIR --csv F), "
+              "2 cores\n")
+        print(markdown_table(["command", "files", "seconds", "files/s", "peak MiB"], batch_rows(args.files)))
+
+
+if __name__ == "__main__":
+    main()
