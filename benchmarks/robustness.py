@@ -24,6 +24,7 @@ from tqdm import tqdm
 import digits
 from digits.predict import resolve_model
 from digits.synth import render
+from tables import markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,27 +79,22 @@ def main():
     samples = rendered_test_set(args.count, args.seed)
     clean_images, clean_labels = digits.load_mnist(False)
     rows, conditions = [], {}
-    for name in ("model.pth", "cnn.pth"):
+    for name in ("model.pth", "cnn.pth", "cnn.onnx"):
         if not (ROOT / name).is_file():
             continue
         model = resolve_model(ROOT / name)
-        clean = digits.evaluate(model, clean_images[:args.count], clean_labels[:args.count])["accuracy"]
+        weights = digits.load_model((ROOT / name).with_suffix(".pth"))
+        clean = digits.evaluate(weights, clean_images[:args.count], clean_labels[:args.count])["accuracy"]
         real, conditions[name] = real_world_accuracy(model, samples)
         ms = seconds_per_image(model, samples) * 1000
         rows.append([name, f"{clean:.2%}", f"{real:.2%}", f"{(clean - real) * 100:+.2f}", f"{ms:.2f}"])
     header = ["model", "clean MNIST test", "real-world renderings", "gap (points)", "ms/image (1 core)"]
     print(f"\n{args.count:,} MNIST test digits, rendered with seed {args.seed}\n")
-    _table(header, rows)
+    print(markdown_table(header, rows))
     print()
     names = list(conditions)
     keys = sorted({k for c in conditions.values() for k in c})
-    _table(["condition"] + names, [[k] + [f"{conditions[n][k]:.2%}" for n in names] for k in keys])
-
-
-def _table(header, rows):
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-    for r in [header, ["-" * w for w in widths]] + rows:
-        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
+    print(markdown_table(["condition"] + names, [[k] + [f"{conditions[n][k]:.2%}" for n in names] for k in keys]))
 
 
 if __name__ == "__main__":

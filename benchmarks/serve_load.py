@@ -21,6 +21,7 @@ import httpx2
 import numpy as np
 
 import digits
+from digits.runtime import default_model_path
 from digits.server import running
 from digits.synth import render
 from tables import markdown_table
@@ -102,12 +103,12 @@ def main():
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--endpoint", default="/api/predict")
-    parser.add_argument("--model", help="checkpoint to serve (default: the shipped cnn.pth)")
+    parser.add_argument("--model", help="model to serve (default: the shipped cnn.onnx, else cnn.pth)")
     parser.add_argument("--max-seconds", type=float, default=120, help="stop a run after this long")
     args = parser.parse_args()
     payloads = test_images()
     print(f"{args.endpoint}, {args.requests} requests at concurrency {args.concurrency}, "
-          f"PNG images of {'/'.join(map(str, SIZES))} px, model {args.model or 'cnn.pth'}")
+          f"PNG images of {'/'.join(map(str, SIZES))} px, model {args.model or default_model_path().name}")
     rows = [run(w, args, payloads) for w in args.workers]
     columns = list(rows[0])
     print(markdown_table(columns, [[f"{r[c]:,.1f}" if isinstance(r[c], float) else f"{r[c]:,}" for c in columns]
