@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 import digits
 from digits.synth import GAPS, render_number
+from tables import markdown_table
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -75,9 +76,7 @@ def main():
     n = args.per_class * len(GAPS)
     print(f"\nnumbers of 2-10 MNIST test digits, {args.per_class} per gap class, seed {args.seed}\n")
     header = ["gap", "reader", "exact string", "per digit", "numbers"]
-    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
-    for r in [header, ["-" * w for w in widths]] + rows:
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+    print(markdown_table(header, rows))
     print()
     for name, s in seconds.items():
         if s:

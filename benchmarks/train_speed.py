@@ -26,6 +26,7 @@ from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
 import digits
+from tables import markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,9 +83,7 @@ def seconds_to(history, target):
 
 
 def print_table(header, rows):
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-    for r in [header, ["-" * w for w in widths]] + rows:
-        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
+    print(markdown_table(header, rows))
 
 
 def compare(runs: dict, targets):
