@@ -70,8 +70,9 @@ def calibration_rows(models, sets):
     return cal_rows, rej_rows
 
 
-def non_digit_rows(models, count, seed, mnist_batch):
-    """Per model: share of non-digits rejected (all, and per kind) and of MNIST test digits."""
+def non_digit_rows(models, count, seed, mnist_batch, real_batch):
+    """Per model: share of non-digits rejected (all, and per kind), of MNIST test digits and of
+    the real-world renderings of them (which, like the non-digits, went through preprocessing)."""
     rng = np.random.default_rng(seed)
     kinds, tensors, refused = [], [], []
     for _ in tqdm(range(count), desc="non-digits", unit="img"):
@@ -88,11 +89,12 @@ def non_digit_rows(models, count, seed, mnist_batch):
     for name, model in models.items():
         confidence = probabilities(model, batch, float(model.temperature)).max(1).values
         rejected = (confidence < MIN_CONFIDENCE) | refused
-        digit_confidence = probabilities(model, mnist_batch, float(model.temperature)).max(1).values
         per_kind = [f"{rejected[torch.from_numpy(kinds == k)].float().mean().item():.1%}"
                     for k in ("letter", "symbol", "scribble")]
-        rows.append([name, f"{rejected.float().mean().item():.1%}", *per_kind,
-                     f"{(digit_confidence < MIN_CONFIDENCE).float().mean().item():.2%}"])
+        digits_rejected = [
+            f"{(probabilities(model, b, float(model.temperature)).max(1).values < MIN_CONFIDENCE).float().mean().item():.2%}"
+            for b in (mnist_batch, real_batch)]
+        rows.append([name, f"{rejected.float().mean().item():.1%}", *per_kind, *digits_rejected])
     return rows
 
 
@@ -185,8 +187,8 @@ def main():
     print(markdown_table(["model, images"] + [f"reject {r:.0%}" for r in RATES], rej_rows))
     print(f"\nRejected at the default threshold (min_confidence {MIN_CONFIDENCE}):\n")
     print(markdown_table(["model", f"non-digits ({args.non_digits})", "letters", "symbols", "scribbles",
-                          "MNIST test digits"],
-                         non_digit_rows(models, args.non_digits, args.seed, mnist[0])))
+                          "MNIST test digits", "real-world digits"],
+                         non_digit_rows(models, args.non_digits, args.seed, mnist[0], sets["real-world"][0])))
     if not args.skip_batch:
         print("\nBatch reading of a folder of small PNG files (python -m digits predict|read DIR --csv F), "
               "2 cores\n")

@@ -38,7 +38,7 @@ def _train(args) -> int:
     import torch
     recipe = {("mlp", False): recipes.MLP_RECIPE, ("mlp", True): recipes.MLP_FAST_RECIPE,
               ("cnn", False): recipes.CNN_RECIPE, ("cnn", True): recipes.CNN_FAST_RECIPE}[args.arch, args.fast]
-    overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "max_lr", "seed")
+    overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "max_lr", "seed", "outliers")
                  if getattr(args, k) is not None}
     if args.no_augment:
         overrides["augment"] = False
@@ -203,7 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, help=f"random seed (default: {recipes.MLP_RECIPE.seed})")
     t.add_argument("--fast", action="store_true",
                    help="the short recipe: fewer epochs for most of the accuracy "
-                        "(cnn: a narrower net, 3 epochs; mlp: 8 epochs)")
+                        f"(cnn: a narrower net, {recipes.CNN_FAST_RECIPE.epochs} epochs; "
+                        f"mlp: {recipes.MLP_FAST_RECIPE.epochs} epochs)")
+    t.add_argument("--outliers", type=float, metavar="SHARE",
+                   help="mix this many non-digits per digit into every batch, with a flat target, so that "
+                        "letters and scribbles come back unsure (digits.outliers; default 0: none)")
     t.add_argument("--no-augment", action="store_true", help="train on the images as they are")
     t.add_argument("--data", metavar="DIR", default=argparse.SUPPRESS,
                    help="folder holding MNIST/raw (default: $DIGITS_DATA, else ./data)")

@@ -20,6 +20,7 @@ MAX_BYTES = 50_000_000       # refuse larger files before reading them whole
 MIN_SIDE = 8                 # smaller images cannot hold a legible digit
 WORK_SIDE = 128              # images are shrunk to at most this side before cleaning...
 MIN_WORK_SIDE = 64           # ...and small ones enlarged to at least this, so 1-px strokes survive
+PAPER = 0.05                 # framed values below this are paper (exactly 0, as in MNIST)
 
 
 class ImageError(ValueError):
@@ -262,6 +263,7 @@ def frame(ink: np.ndarray, box: int = 20, size: int = 28) -> np.ndarray:
     top = int(np.clip(round(size / 2 - 0.5 - cy), 0, size - nh))
     left = int(np.clip(round(size / 2 - 0.5 - cx), 0, size - nw))
     canvas[top:top + nh, left:left + nw] = glyph
+    canvas[canvas < PAPER] = 0.0          # MNIST's paper is exactly black: no faint haze or ringing
     return canvas
 
 

@@ -19,14 +19,18 @@ class Recipe:
     elastic: float = 0.0          # smooth random warp, typical displacement in pixels
     thickness: float = 0.0        # share of images drawn thicker (and as many thinner)
     channels_last: bool = False   # memory layout that CPU convolutions prefer
+    outliers: float = 0.0         # non-digits added to each batch, as a share of it (digits.outliers)
+    outlier_weight: float = 0.5   # weight of their loss: cross-entropy to a flat target
+    outlier_pool: int = 12_000    # how many different non-digits are drawn before training
     seed: int = 0
 
 
 # The shipped MLP recipe (model.pth): see the notebook for why each knob is set so.
 MLP_RECIPE = Recipe()
 MLP_FAST_RECIPE = Recipe(epochs=8)
-# The shipped CNN recipe (cnn.pth), and a short one that trades the last 0.2 points for speed.
+# The shipped CNN recipe (cnn.pth), and a short one that trades the last 0.1 points for speed
+# (channels-last: the memory layout CPU convolutions prefer, 1.5x faster per epoch here).
 CNN_RECIPE = Recipe(epochs=36, batch_size=128, max_lr=3e-3, label_smoothing=0.1,
                     degrees=12.0, scale=(0.85, 1.15), translate=0.1, elastic=1.0, thickness=0.15)
-CNN_FAST_RECIPE = Recipe(epochs=3, batch_size=128, max_lr=4e-3, label_smoothing=0.1,
-                         degrees=8.0, scale=(0.9, 1.1), translate=0.08)
+CNN_FAST_RECIPE = Recipe(epochs=4, batch_size=128, max_lr=4e-3, label_smoothing=0.1,
+                         degrees=8.0, scale=(0.9, 1.1), translate=0.08, channels_last=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
@@ -45,6 +46,32 @@ def evaluate(model, images, labels) -> dict:
     }
 
 
+def _outlier_pool(images, labels, recipe):
+    """For a recipe with ``outliers``: the non-digits it mixes into its batches, and the
+    training digits framed the same way (``preprocess.frame``), so that nothing but the
+    shape tells a non-digit from a digit. (None, None) without."""
+    if not recipe.outliers:
+        return None, None
+    if not 0 < recipe.outliers <= 1:
+        raise ValueError(f"outliers is a share of the batch, above 0 and at most 1, not {recipe.outliers}")
+    from .outliers import non_digits
+    from .preprocess import frame
+    arrays = images[:, 0].numpy()
+    pool = non_digits(recipe.outlier_pool, arrays, labels.numpy(), seed=recipe.seed)
+    reframed = np.stack([frame(a) for a in arrays])
+    return torch.from_numpy(pool).unsqueeze(1), torch.from_numpy(reframed).unsqueeze(1)
+
+
+def _outlier_batch(pool, n, recipe, generator):
+    """``n`` non-digits from the pool, moved, bent and thickened like the digits they join."""
+    x = pool[torch.randint(len(pool), (n,), generator=generator)]
+    if recipe.augment:
+        x = random_affine(x, recipe.degrees, recipe.scale, recipe.translate, elastic=recipe.elastic,
+                          generator=generator)
+        x = random_thickness(x, recipe.thickness, generator=generator)
+    return x
+
+
 def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = True,
         on_epoch=None) -> list[dict]:
     """Train ``model`` on ``train=(images, labels)``; returns one dict per epoch.
@@ -63,6 +90,8 @@ def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = T
                                  weight_decay=recipe.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=recipe.max_lr, epochs=recipe.epochs, steps_per_epoch=steps_per_epoch)
+    pool, reframed = _outlier_pool(images, labels, recipe)
+    n_out = round(recipe.batch_size * recipe.outliers)
     history, train_seconds = [], 0.0
     bar = tqdm(total=recipe.epochs * steps_per_epoch, disable=not progress, unit="batch")
     for epoch in range(1, recipe.epochs + 1):
@@ -71,15 +100,22 @@ def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = T
         total_loss, correct = 0.0, 0
         for idx in _batches(len(images), recipe.batch_size, generator, shuffle=True):
             x, y = images[idx], labels[idx]
+            if n_out:   # half the digits framed as inputs are, like every non-digit: no shortcut
+                x = torch.where(torch.rand(len(idx), 1, 1, 1, generator=generator) < 0.5, reframed[idx], x)
             if recipe.augment:
                 x = random_affine(x, recipe.degrees, recipe.scale, recipe.translate,
                                   elastic=recipe.elastic, generator=generator)
                 x = random_thickness(x, recipe.thickness, generator=generator)
+            if n_out:
+                x = torch.cat([x, _outlier_batch(pool, n_out, recipe, generator)])
             x = normalize(x)
             if recipe.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
             logits = model(x)
-            loss = F.cross_entropy(logits, y, label_smoothing=recipe.label_smoothing)
+            loss = F.cross_entropy(logits[:len(y)], y, label_smoothing=recipe.label_smoothing)
+            if n_out:   # cross-entropy to a flat target: every digit equally (un)likely
+                loss = loss - recipe.outlier_weight * F.log_softmax(logits[len(y):], 1).mean()
+            logits = logits[:len(y)]
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

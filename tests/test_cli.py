@@ -14,7 +14,7 @@ def run(*args, cwd=ROOT):
 def test_help_explains_every_option():
     out = run("train", "--help").stdout
     for option in ("--arch", "--out", "--epochs", "--batch-size", "--max-lr", "--seed",
-                   "--no-augment", "--fast", "--data"):
+                   "--no-augment", "--fast", "--outliers", "--data"):
         assert option in out
     assert "checkpoint" in run("evaluate", "--help").stdout
 

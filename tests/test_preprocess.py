@@ -127,6 +127,15 @@ def test_paper_tone_and_lighting_gradient_are_removed():
     assert difference(digits.preprocess(shaded), digits.preprocess(seven())) < 0.02
 
 
+def test_the_paper_comes_out_exactly_black_as_in_mnist():
+    """A faint haze around the strokes is something MNIST never shows a network."""
+    noisy = np.asarray(seven(paper=(200, 190, 160)), np.float32)
+    noisy = noisy + np.random.default_rng(1).normal(0, 6, noisy.shape)
+    out = to_mnist(Image.fromarray(noisy.clip(0, 255).astype(np.uint8)))
+    assert out[(out > 0) & (out < 0.05)].size == 0
+    assert (out == 0).mean() > 0.6
+
+
 def test_speckle_noise_is_removed():
     image = np.asarray(seven((200, 200)).convert("L")).copy()
     rng = np.random.default_rng(0)
