@@ -1,8 +1,9 @@
 """Things that are not digits, for teaching a network to be unsure of them.
 
-Outlier exposure: the CNN recipe mixes these into its training batches with a flat
-target (every digit equally likely), so a letter, a scribble or two digits on top of
-each other come back with low confidence instead of a confident wrong digit.
+Outlier exposure: a recipe with ``outliers`` (``train --outliers SHARE``; off in the
+shipped recipes for now) mixes these into its training batches with a flat target
+(every digit equally likely), so a letter, a scribble or two digits on top of each
+other come back with low confidence instead of a confident wrong digit.
 
 The pool is built for training only, from three sources that differ from the
 non-digits the confidence benchmark renders (DejaVu/Liberation letters and symbols,
