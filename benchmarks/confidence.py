@@ -86,14 +86,14 @@ def non_digit_rows(models, count, seed, mnist_batch, real_batch):
             refused.append(True)
     batch, refused, kinds = torch.stack(tensors), torch.tensor(refused), np.array(kinds)
     rows = []
+    def unsure(model, images):
+        return probabilities(model, images, float(model.temperature)).max(1).values < MIN_CONFIDENCE
+
     for name, model in models.items():
-        confidence = probabilities(model, batch, float(model.temperature)).max(1).values
-        rejected = (confidence < MIN_CONFIDENCE) | refused
+        rejected = unsure(model, batch) | refused
         per_kind = [f"{rejected[torch.from_numpy(kinds == k)].float().mean().item():.1%}"
                     for k in ("letter", "symbol", "scribble")]
-        digits_rejected = [
-            f"{(probabilities(model, b, float(model.temperature)).max(1).values < MIN_CONFIDENCE).float().mean().item():.2%}"
-            for b in (mnist_batch, real_batch)]
+        digits_rejected = [f"{unsure(model, b).float().mean().item():.2%}" for b in (mnist_batch, real_batch)]
         rows.append([name, f"{rejected.float().mean().item():.1%}", *per_kind, *digits_rejected])
     return rows
 

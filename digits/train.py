@@ -62,14 +62,18 @@ def _outlier_pool(images, labels, recipe):
     return torch.from_numpy(pool).unsqueeze(1), torch.from_numpy(reframed).unsqueeze(1)
 
 
+def _augment(x, recipe, generator):
+    """The recipe's batch augmentation (none when ``augment`` is off)."""
+    if not recipe.augment:
+        return x
+    x = random_affine(x, recipe.degrees, recipe.scale, recipe.translate, elastic=recipe.elastic,
+                      generator=generator)
+    return random_thickness(x, recipe.thickness, generator=generator)
+
+
 def _outlier_batch(pool, n, recipe, generator):
     """``n`` non-digits from the pool, moved, bent and thickened like the digits they join."""
-    x = pool[torch.randint(len(pool), (n,), generator=generator)]
-    if recipe.augment:
-        x = random_affine(x, recipe.degrees, recipe.scale, recipe.translate, elastic=recipe.elastic,
-                          generator=generator)
-        x = random_thickness(x, recipe.thickness, generator=generator)
-    return x
+    return _augment(pool[torch.randint(len(pool), (n,), generator=generator)], recipe, generator)
 
 
 def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = True,
@@ -102,10 +106,7 @@ def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = T
             x, y = images[idx], labels[idx]
             if n_out:   # half the digits framed as inputs are, like every non-digit: no shortcut
                 x = torch.where(torch.rand(len(idx), 1, 1, 1, generator=generator) < 0.5, reframed[idx], x)
-            if recipe.augment:
-                x = random_affine(x, recipe.degrees, recipe.scale, recipe.translate,
-                                  elastic=recipe.elastic, generator=generator)
-                x = random_thickness(x, recipe.thickness, generator=generator)
+            x = _augment(x, recipe, generator)
             if n_out:
                 x = torch.cat([x, _outlier_batch(pool, n_out, recipe, generator)])
             x = normalize(x)
