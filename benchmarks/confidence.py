@@ -4,7 +4,8 @@ For each shipped model, on MNIST test and on the real-world renderings of the ro
 benchmark: accuracy, ECE (15 bins) with the raw softmax (temperature 1) and calibrated,
 and the error among accepted images when the least confident 0/1/2/5/10 % are rejected.
 Then the share of rendered non-digits (letters, symbols, scribbles) and of MNIST test
-digits rejected at the default threshold; `read` at string level on rendered numbers;
+digits rejected at the default threshold, by the confidence alone and together with the
+typicality check (digits.typicality), as digits.predict does; `read` at string level on rendered numbers;
 and batch reading through the CLI: files per second and peak memory, 1,000 vs 10,000 files.
 
     python benchmarks/confidence.py [--count 10000] [--non-digits 2000] [--numbers 300]
@@ -86,16 +87,25 @@ def non_digit_rows(models, count, seed, mnist_batch, real_batch):
             refused.append(True)
     batch, refused, kinds = torch.stack(tensors), torch.tensor(refused), np.array(kinds)
     rows = []
-    def unsure(model, images):
-        return probabilities(model, images, float(model.temperature)).max(1).values < MIN_CONFIDENCE
-
     for name, model in models.items():
-        rejected = unsure(model, batch) | refused
-        per_kind = [f"{rejected[torch.from_numpy(kinds == k)].float().mean().item():.1%}"
-                    for k in ("letter", "symbol", "scribble")]
-        digits_rejected = [f"{unsure(model, b).float().mean().item():.2%}" for b in (mnist_batch, real_batch)]
-        rows.append([name, f"{rejected.float().mean().item():.1%}", *per_kind, *digits_rejected])
+        for rule, check in (("confidence", False), ("confidence + typicality", True)):
+            rejected = unsure(model, batch, check) | refused
+            per_kind = [f"{rejected[torch.from_numpy(kinds == k)].float().mean().item():.1%}"
+                        for k in ("letter", "symbol", "scribble")]
+            digits_rejected = [f"{unsure(model, b, check).float().mean().item():.2%}"
+                               for b in (mnist_batch, real_batch)]
+            rows.append([name, rule, f"{rejected.float().mean().item():.1%}", *per_kind, *digits_rejected])
     return rows
+
+
+def unsure(model, images, typicality: bool) -> torch.Tensor:
+    """Not accepted at the default threshold: below MIN_CONFIDENCE, or (with the typicality
+    check) unlike the training digits."""
+    with torch.no_grad():
+        logits, atypicality = map(torch.cat, zip(*[model.judge(images[i:i + 2000])
+                                                   for i in range(0, len(images), 2000)]))
+    below = logits.softmax(1).max(1).values < MIN_CONFIDENCE
+    return below | (atypicality > 1) if typicality else below
 
 
 def read_rows(model, per_class, seed):
@@ -186,7 +196,7 @@ def main():
           "(calibrated; read: whole strings, cnn.pth)\n")
     print(markdown_table(["model, images"] + [f"reject {r:.0%}" for r in RATES], rej_rows))
     print(f"\nRejected at the default threshold (min_confidence {MIN_CONFIDENCE}):\n")
-    print(markdown_table(["model", f"non-digits ({args.non_digits})", "letters", "symbols", "scribbles",
+    print(markdown_table(["model", "rule", f"non-digits ({args.non_digits})", "letters", "symbols", "scribbles",
                           "MNIST test digits", "real-world digits"],
                          non_digit_rows(models, args.non_digits, args.seed, mnist[0], sets["real-world"][0])))
     if not args.skip_batch:

@@ -18,7 +18,7 @@ _NEEDS_TORCH = {
     "DataNotFoundError": "data", "data_root": "data", "load_mnist": "data", "normalize": "data",
     "random_affine": "data", "random_thickness": "data", "split_validation": "data",
     "CNN": "models", "MLP": "models", "load_model": "models", "save_model": "models",
-    "calibrate": "calibration", "error_at_rejection": "calibration",
+    "calibrate": "calibration", "calibrate_model": "calibration", "error_at_rejection": "calibration",
     "expected_calibration_error": "calibration",
     "evaluate": "train", "fit": "train",
 }
@@ -41,6 +41,6 @@ def __getattr__(name):
                               "and reads without it)") from None
         globals()[name] = value
         return value
-    if name in ("data", "models", "train", "calibration", "server", "batch", "synth", "export"):
+    if name in ("data", "models", "train", "calibration", "server", "batch", "synth", "export", "typicality"):
         return import_module(f".{name}", __name__)
     raise AttributeError(f"module 'digits' has no attribute {name!r}")

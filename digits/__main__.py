@@ -2,6 +2,7 @@
 
     python -m digits train [--arch mlp|cnn] [--fast] [--out PATH] [--epochs N] ...
     python -m digits evaluate model.pth
+    python -m digits calibrate CHECKPOINT
     python -m digits predict IMAGE... [--model PATH] [--json]
     python -m digits read IMAGE... [--model PATH] [--json]
     python -m digits serve [--host 127.0.0.1] [--port 8000] [--model PATH] [--workers N]
@@ -51,11 +52,25 @@ def _train(args) -> int:
     print(f"training a {args.arch} on {len(train_set[0]):,} images: {recipe}")
     history = train.fit(model, train_set, test_set, recipe)
     last = history[-1]
-    temperature = calibration.calibrate(model, *validation)
+    fitted = calibration.calibrate_model(model, train_set, validation)
     path = models.save_model(model, args.out or f"{'model' if args.arch == 'mlp' else args.arch}.pth")
     print(f"test accuracy {last['test_accuracy']:.2%} after {last['seconds']:.1f} s of training; "
-          f"confidence calibrated on {len(validation[0]):,} held-out training images "
-          f"(temperature {temperature:.3f}); saved {path}")
+          f"{_calibrated(fitted, validation)}; saved {path}")
+    return 0
+
+
+def _calibrated(fitted, validation) -> str:
+    return (f"confidence calibrated on {len(validation[0]):,} held-out training images (temperature "
+            f"{fitted['temperature']:.3f}, typicality limit {fitted['typicality_limit']:.2f})")
+
+
+def _calibrate(args) -> int:
+    calibration, data, models, _ = _torch_parts()
+    model = models.load_model(args.checkpoint)
+    train_set, validation = data.split_validation(*data.load_mnist(True, args.data))
+    fitted = calibration.calibrate_model(model, train_set, validation)
+    path = models.save_model(model, args.checkpoint)
+    print(f"{path}: {_calibrated(fitted, validation)}")
     return 0
 
 
@@ -219,6 +234,15 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--data", metavar="DIR", default=argparse.SUPPRESS,
                    help="folder holding MNIST/raw (default: $DIGITS_DATA, else ./data)")
     e.set_defaults(run=_evaluate)
+
+    c = sub.add_parser("calibrate", help="refit a checkpoint's confidence calibration and typicality check",
+                       description="Fit the typicality check (is this like the training digits?) and the "
+                                   "temperature of a checkpoint on the held-out slice of the MNIST training "
+                                   "set, and save them into it. The weights are not changed.")
+    c.add_argument("checkpoint", help="a .pth file written by this project")
+    c.add_argument("--data", metavar="DIR", default=argparse.SUPPRESS,
+                   help="folder holding MNIST/raw (default: $DIGITS_DATA, else ./data)")
+    c.set_defaults(run=_calibrate)
 
     p = sub.add_parser("predict", help="recognise the digit in each image file",
                        description="Recognise one handwritten digit per image: photos, scans, "

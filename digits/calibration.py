@@ -1,15 +1,20 @@
 """Confidence you can act on: temperature scaling and the measures that judge it.
 
 ``calibrate`` fits one temperature per model on held-out images (never the test set)
-and stores it in the model, so saved checkpoints carry it. ``expected_calibration_error``
-and ``error_at_rejection`` are what the confidence benchmark reports.
+and stores it in the model, so saved checkpoints carry it; ``calibrate_model`` first fits
+the typicality check (digits.typicality) too. ``expected_calibration_error`` and
+``error_at_rejection`` are what the confidence benchmark reports.
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from .train import logits_of
+from .typicality import BEYOND, fit_typicality
+
+TYPICALITY_SAMPLE = 20_000     # training digits the typicality check is fitted on
 
 
 def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
@@ -35,6 +40,32 @@ def calibrate(model, images: torch.Tensor, labels: torch.Tensor) -> float:
     with torch.no_grad():
         model.temperature.fill_(temperature)
     return temperature
+
+
+def _as_framed(images: torch.Tensor) -> torch.Tensor:
+    """The images as they look after preprocessing (digits.preprocess.frame): how real
+    inputs reach the model."""
+    from .preprocess import frame
+    return torch.from_numpy(np.stack([frame(a) for a in images[:, 0].numpy()])).unsqueeze(1)
+
+
+def calibrate_model(model, train, validation, beyond: float = BEYOND, seed: int = 0) -> dict:
+    """Fit ``model``'s typicality check and then its temperature, in place.
+
+    The check learns the training digits' features (a sample of ``train``, as given and as
+    preprocessing frames them); its limit and the temperature come from ``validation``,
+    digits the model did not train on (also as given and framed). Returns both figures.
+    """
+    images, labels = train
+    pick = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[:TYPICALITY_SAMPLE]
+    images, labels = images[pick], labels[pick]
+    half = len(images) // 2
+    fit_images = torch.cat([images, _as_framed(images[:half])])
+    fit_labels = torch.cat([labels, labels[:half]])
+    held_out = torch.cat([validation[0], _as_framed(validation[0])])
+    limit = fit_typicality(model, fit_images, fit_labels.numpy(), held_out, beyond)
+    temperature = calibrate(model, *validation)
+    return {"temperature": temperature, "typicality_limit": limit}
 
 
 def expected_calibration_error(probabilities: torch.Tensor, labels: torch.Tensor, bins: int = 15) -> float:

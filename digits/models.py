@@ -12,17 +12,22 @@ import tempfile
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .runtime import CheckpointError
+from .typicality import Typicality
 
 
 class Classifier(nn.Module):
-    """A digit classifier with a calibration temperature stored in its state_dict.
+    """A digit classifier with a calibration temperature and a typicality check stored in
+    its state_dict.
 
     In evaluation mode the logits are divided by ``temperature`` (1 until
     calibrated: see digits.calibration), so softmax gives calibrated probabilities;
-    the predicted digit never changes. Training sees the raw logits.
+    the predicted digit never changes. Training sees the raw logits. ``judge`` also
+    says how unlike the training digits each image is (digits.typicality).
+    Subclasses define ``taps(x) -> (logits, [inner features])``.
     """
 
     def __init__(self):
@@ -33,6 +38,14 @@ class Classifier(nn.Module):
         logits = self.logits(x)
         return logits if self.training else logits / self.temperature
 
+    def logits(self, x):
+        return self.taps(x)[0]
+
+    def judge(self, x):
+        """(calibrated logits (N, 10), atypicality (N,): above 1 is unlike any training digit)."""
+        logits, features = self.taps(x)
+        return logits / self.temperature, self.typicality(features)
+
 
 class MLP(Classifier):
     """The seed's fully connected net: 784 -> 128 -> 64 -> 10, ReLU, logits out."""
@@ -42,12 +55,13 @@ class MLP(Classifier):
         self.fc1 = nn.Linear(28 * 28, 128)
         self.fc2 = nn.Linear(128, 64)
         self.fc3 = nn.Linear(64, 10)
+        self.typicality = Typicality((128, 64))
 
-    def logits(self, x):                       # x: (B, 1, 28, 28) or (B, 784), normalised
+    def taps(self, x):                         # x: (B, 1, 28, 28) or (B, 784), normalised
         x = x.flatten(1)                       # (B, 784)
-        x = torch.relu(self.fc1(x))            # (B, 128)
-        x = torch.relu(self.fc2(x))            # (B, 64)
-        return self.fc3(x)                     # (B, 10) logits
+        h1 = torch.relu(self.fc1(x))           # (B, 128)
+        h2 = torch.relu(self.fc2(h1))          # (B, 64)
+        return self.fc3(h2), [h1, h2]          # (B, 10) logits
 
 
 def _conv_block(c_in, c_out, kernel=3, stride=1, padding=0):
@@ -77,9 +91,14 @@ class CNN(Classifier):
             _conv_block(c2, c3, 4), nn.Flatten(), nn.Dropout(dropout),         # (B, c3)
         )
         self.head = nn.Linear(c3, 10)                                          # (B, 10) logits
+        self.typicality = Typicality((4 * c1, 4 * c2, c3))
 
-    def logits(self, x):                       # x: (B, 1, 28, 28), normalised
-        return self.head(self.features(x))
+    def taps(self, x):                         # x: (B, 1, 28, 28), normalised
+        stage1 = self.features[:4](x)                                          # (B, c1, 12, 12)
+        stage2 = self.features[4:8](stage1)                                    # (B, c2, 4, 4)
+        last = self.features[8:](stage2)                                       # (B, c3)
+        pooled = [F.avg_pool2d(stage1, 6).flatten(1), F.avg_pool2d(stage2, 2).flatten(1)]  # 2x2 each
+        return self.head(last), pooled + [last]
 
     @classmethod
     def from_state_dict(cls, state):
@@ -100,10 +119,12 @@ ARCHITECTURES = {"mlp": MLP, "cnn": CNN}
 
 def architecture_of(state_dict) -> str | None:
     """The name of the architecture whose parameter names match ``state_dict``
-    (a checkpoint saved before calibration existed has no temperature: still ours)."""
-    keys = set(state_dict) | {"temperature"}
+    (a checkpoint saved before calibration or the typicality check existed lacks those
+    buffers: still ours)."""
     for name, cls in ARCHITECTURES.items():
-        if keys == set(cls().state_dict()):
+        expected = set(cls().state_dict())
+        added = {"temperature"} | {k for k in expected if k.startswith("typicality.")}
+        if set(state_dict) | added == expected:
             return name
     return None
 
@@ -139,6 +160,9 @@ def load_model(path, arch: str | None = None) -> nn.Module:
         raise CheckpointError(f"{path}: its temperature must be one positive number")
     try:
         model = cls.from_state_dict(state) if hasattr(cls, "from_state_dict") else cls()
+        for key, unfitted in model.state_dict().items():
+            if key.startswith("typicality."):
+                state.setdefault(key, unfitted)
         model.load_state_dict(state)
     except (RuntimeError, ValueError, IndexError) as e:
         raise CheckpointError(f"{path}: parameter shapes do not fit a {found}: {e}") from None

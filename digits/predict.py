@@ -16,11 +16,13 @@ MIN_CONFIDENCE = 0.9    # default: calibrated probability below this is marked n
 @dataclass
 class Prediction:
     """The model's answer for one image; ``accepted`` is False when it is unsure
-    (probability below the ``min_confidence`` asked for): send those to a person."""
+    (probability below the ``min_confidence`` asked for) or the image is unlike any
+    digit it was trained on (``typical`` False: digits.typicality): send those to a person."""
     digit: int
     probability: float
     probabilities: list[float] = field(repr=False)
     accepted: bool = True
+    typical: bool = True
 
 
 def resolve_model(model=None):
@@ -45,9 +47,10 @@ def classify(images, model=None, min_confidence=None) -> list[Prediction]:
     """Predictions for MNIST-style images ((N, 28, 28) in [0, 1], ink bright, as to_mnist
     makes them), in one forward pass."""
     threshold = threshold_of(min_confidence)
-    probabilities = runner(model).probabilities(images)
-    return [Prediction(int(p.argmax()), float(p.max()), p.tolist(), float(p.max()) >= threshold)
-            for p in probabilities]
+    probabilities, atypicality = runner(model).judge(images)
+    return [Prediction(int(p.argmax()), float(p.max()), p.tolist(),
+                       accepted=bool(p.max() >= threshold and a <= 1), typical=bool(a <= 1))
+            for p, a in zip(probabilities, atypicality)]
 
 
 def predict(images, model=None, min_confidence=None) -> list[Prediction]:

@@ -23,6 +23,7 @@ MAX_WIDTH = 2400      # ...and at most this width
 SURE = 0.8            # a blob read as one digit this confidently is not split
 SPLIT_COST = 0.15     # log-probability a split must gain over reading the blob whole
 PIECE_SURE = 0.6      # a split is only taken when every piece reads at least this confidently
+ATYPICAL_COST = 2.0   # log-probability charged to a piece unlike any training digit (two merged ones)
 
 
 @dataclass
@@ -31,8 +32,8 @@ class Reading:
 
     ``confidence`` is the probability that the whole string is right (the product of
     the digits' calibrated probabilities); ``doubtful`` lists the positions of digits
-    below ``min_confidence``; ``accepted`` is True when something was read and no
-    digit is doubtful.
+    below ``min_confidence`` or unlike any training digit; ``accepted`` is True when
+    something was read and no digit is doubtful.
     """
     text: str
     digits: list[tuple[int, float, tuple[int, int, int, int]]] = field(default_factory=list)
@@ -135,9 +136,16 @@ def _classify(ink, masks, model, raw=True):
     if not raw:
         return classify(images, model)
     network = runner(model)
-    p = network.probabilities(images).astype(np.float64) ** network.temperature
+    p, atypicality = network.judge(images)
+    p = p.astype(np.float64) ** network.temperature
     p /= p.sum(1, keepdims=True)
-    return [Prediction(int(q.argmax()), float(q.max()), q.tolist()) for q in p]
+    return [Prediction(int(q.argmax()), float(q.max()), q.tolist(), typical=bool(a <= 1))
+            for q, a in zip(p, atypicality)]
+
+
+def _log_score(prediction) -> float:
+    """How good a piece's reading is, for choosing between splits."""
+    return float(np.log(prediction.probability)) - (0.0 if prediction.typical else ATYPICAL_COST)
 
 
 def _cut_candidates(mask, x0, x1, height, most=4):
@@ -170,15 +178,15 @@ def _best_split(ink, mask, x0, x1, height, depth, model, memo):
         memo[x0, x1] = (-np.inf, [])
         return memo[x0, x1]
     whole = _classify(ink, [piece], model)[0]
-    best = (float(np.log(whole.probability)), [(whole, piece)])
-    if depth > 0 and whole.probability < SURE:
+    best = (_log_score(whole), [(whole, piece)])
+    if depth > 0 and (whole.probability < SURE or not whole.typical):
         for cut in _cut_candidates(mask, x0, x1, height):
             left = _best_split(ink, mask, x0, cut, height, depth - 1, model, memo)
             right = _best_split(ink, mask, cut, x1, height, depth - 1, model, memo)
             parts = left[1] + right[1]
             if not left[1] or not right[1] or min(p.probability for p, _ in parts) < PIECE_SURE:
                 continue
-            score = float(np.mean([np.log(p.probability) for p, _ in parts])) - SPLIT_COST
+            score = float(np.mean([_log_score(p) for p, _ in parts])) - SPLIT_COST
             if score > best[0]:
                 best = (score, parts)
     memo[x0, x1] = best
@@ -202,20 +210,21 @@ def read(image, model=None, min_confidence=None) -> Reading:
         return Reading("")
     singles = _classify(ink, masks, model)
     spans = [(int(c[0]), int(c[-1]) + 1) for c in (np.nonzero(m.any(0))[0] for m in masks)]
-    confident = [b - a for (a, b), p in zip(spans, singles) if p.probability >= SURE]
+    confident = [b - a for (a, b), p in zip(spans, singles) if p.probability >= SURE and p.typical]
     typical = float(np.median(confident)) if len(confident) >= 2 else 0.75 * height
     pieces = []
     for mask, (x0, x1), single in zip(masks, spans, singles):
         parts = [(single, mask)]
-        if x1 - x0 > max(1.3 * typical, 0.6 * height) and single.probability < SURE:
+        if x1 - x0 > max(1.3 * typical, 0.6 * height) and (single.probability < SURE or not single.typical):
             depth = 3 if x1 - x0 > 2.2 * height else 2 if x1 - x0 > 1.2 * height else 1
             parts = _best_split(ink, mask, x0, x1, height, depth, model, {})[1] or parts
         pieces += [part for _, part in parts]
-    result = []
-    for p, part in zip(_classify(ink, pieces, model, raw=False), pieces):
+    result, doubtful = [], []
+    for i, (p, part) in enumerate(zip(_classify(ink, pieces, model, raw=False), pieces)):
         ys, xs = np.nonzero(part)
         box = tuple(int(round(v / scale)) for v in (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
         result.append((p.digit, p.probability, box))
+        if p.probability < threshold or not p.typical:
+            doubtful.append(i)
     return Reading("".join(str(d) for d, _, _ in result), result,
-                   confidence=float(np.prod([p for _, p, _ in result])),
-                   doubtful=[i for i, (_, p, _) in enumerate(result) if p < threshold])
+                   confidence=float(np.prod([p for _, p, _ in result])), doubtful=doubtful)

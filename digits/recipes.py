@@ -22,6 +22,8 @@ class Recipe:
     outliers: float = 0.0         # non-digits added to each batch, as a share of it (digits.outliers)
     outlier_weight: float = 0.5   # weight of their loss: cross-entropy to a flat target
     outlier_pool: int = 12_000    # how many different non-digits are drawn before training
+    ema: float = 0.0              # keep an exponential moving average of the weights (decay per
+                                  # step, e.g. 0.999) and end with it; 0: end with the last weights
     seed: int = 0
 
 

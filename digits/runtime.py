@@ -1,4 +1,5 @@
-"""Inference behind one call: images in [0, 1] in, calibrated probabilities out.
+"""Inference behind one call: images in [0, 1] in, calibrated probabilities (and how unlike
+the training digits each image is) out.
 
 A model is either a PyTorch checkpoint (``.pth``, or a module) or an exported ONNX file
 (``.onnx``, run by ONNX Runtime without PyTorch). Nothing here imports torch until a
@@ -56,10 +57,17 @@ class TorchRunner:
         self.temperature = float(getattr(module, "temperature", 1.0))
 
     def probabilities(self, images) -> np.ndarray:
+        return self.judge(images)[0]
+
+    def judge(self, images) -> tuple[np.ndarray, np.ndarray]:
+        """(probabilities (N, 10), atypicality (N,); 0 for a module without the check)."""
         import torch
         with torch.no_grad():
             x = (torch.from_numpy(as_batch(images)) - MEAN) / STD
-            return self.module(x).softmax(1).numpy()
+            if hasattr(self.module, "judge"):
+                logits, atypicality = self.module.judge(x)
+                return logits.softmax(1).numpy(), atypicality.numpy()
+            return self.module(x).softmax(1).numpy(), np.zeros(len(x), np.float32)
 
 
 class OnnxRunner:
@@ -87,7 +95,14 @@ class OnnxRunner:
         return self.session.run(None, {self.input: as_batch(images)})[0]
 
     def probabilities(self, images) -> np.ndarray:
-        return softmax(self.logits(images).astype(np.float64)).astype(np.float32)
+        return self.judge(images)[0]
+
+    def judge(self, images) -> tuple[np.ndarray, np.ndarray]:
+        """(probabilities (N, 10), atypicality (N,); 0 for an export without the check)."""
+        batch = as_batch(images)
+        outputs = self.session.run(None, {self.input: batch})
+        atypicality = outputs[1] if len(outputs) > 1 else np.zeros(len(batch), np.float32)
+        return softmax(outputs[0].astype(np.float64)).astype(np.float32), atypicality
 
 
 def default_model_path() -> Path:

@@ -97,7 +97,8 @@ def _prediction(data: bytes, model, details: bool, min_confidence) -> dict:
     framed = to_mnist(data)                                         # (28, 28) in [0, 1]
     p = classify(framed[None], model, min_confidence)[0]
     answer = {"digit": p.digit, "probability": round(p.probability, 6),
-              "probabilities": [round(q, 6) for q in p.probabilities], "accepted": p.accepted}
+              "probabilities": [round(q, 6) for q in p.probabilities], "accepted": p.accepted,
+              "typical": p.typical}
     if details:
         answer["input"] = (framed * 255).round().astype("uint8").tolist()
     return answer
@@ -146,8 +147,9 @@ def create_app(model=None) -> FastAPI:
     @app.post("/api/predict", openapi_extra=IMAGE_BODY)
     async def api_predict(request: Request, details: bool = False,
                           min_confidence: float = Query(MIN_CONFIDENCE, ge=0, le=1)):
-        """One digit: ``{"digit", "probability", "probabilities", "accepted"}`` (calibrated;
-        ``accepted`` is false below ``min_confidence``); with ``?details=true`` also
+        """One digit: ``{"digit", "probability", "probabilities", "accepted", "typical"}``
+        (calibrated; ``accepted`` is false below ``min_confidence`` or when the image is not
+        ``typical`` of the digits the model learnt from); with ``?details=true`` also
         ``"input"``, the 28x28 image (0-255, ink bright) the model saw."""
         data = await image_bytes(request)
         return await run_in_threadpool(_prediction, data, network, details, min_confidence)
@@ -156,7 +158,7 @@ def create_app(model=None) -> FastAPI:
     async def api_read(request: Request, min_confidence: float = Query(MIN_CONFIDENCE, ge=0, le=1)):
         """A line of digits: ``{"text", "digits": [{"digit", "probability", "box"}], "confidence",
         "accepted", "doubtful"}``, boxes as [left, top, right, bottom] in image pixels,
-        ``doubtful`` the positions of digits below ``min_confidence``; an image without
+        ``doubtful`` the positions of digits below ``min_confidence`` or atypical; an image without
         digits reads as "" (not accepted)."""
         data = await image_bytes(request)
         return await run_in_threadpool(_reading, data, network, min_confidence)

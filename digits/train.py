@@ -76,6 +76,17 @@ def _outlier_batch(pool, n, recipe, generator):
     return _augment(pool[torch.randint(len(pool), (n,), generator=generator)], recipe, generator)
 
 
+def _moving_average(model, decay):
+    """An exponential moving average of ``model``'s weights and batch-norm statistics
+    (None when ``decay`` is 0)."""
+    if not decay:
+        return None
+    if not 0 < decay < 1:
+        raise ValueError(f"ema is a decay per step, above 0 and below 1, not {decay}")
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
 def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = True,
         on_epoch=None) -> list[dict]:
     """Train ``model`` on ``train=(images, labels)``; returns one dict per epoch.
@@ -94,6 +105,7 @@ def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = T
                                  weight_decay=recipe.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=recipe.max_lr, epochs=recipe.epochs, steps_per_epoch=steps_per_epoch)
+    average = _moving_average(model, recipe.ema)
     pool, reframed = _outlier_pool(images, labels, recipe)
     n_out = round(recipe.batch_size * recipe.outliers)
     history, train_seconds = [], 0.0
@@ -121,18 +133,24 @@ def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = T
             loss.backward()
             optimizer.step()
             schedule.step()
+            if average is not None:
+                average.update_parameters(model)
             total_loss += loss.item() * len(idx)
             correct += (logits.argmax(1) == y).sum().item()
             bar.update()
         train_seconds += time.perf_counter() - start
         entry = {"epoch": epoch, "loss": total_loss / len(images),
                  "train_accuracy": correct / len(images), "seconds": train_seconds}
-        if test is not None:
-            entry["test_accuracy"] = evaluate(model, *test)["accuracy"]
+        if test is not None:   # of the weights fit will return
+            entry["test_accuracy"] = evaluate(average.module if average else model, *test)["accuracy"]
         history.append(entry)
         bar.set_postfix({k: round(v, 4) for k, v in entry.items() if k != "epoch"})
         if on_epoch:
             on_epoch(entry)
     bar.close()
+    if average is not None:
+        model.load_state_dict(average.module.state_dict())
+    if recipe.channels_last:   # saved and exported in the ordinary layout
+        model.to(memory_format=torch.contiguous_format)
     model.eval()
     return history

@@ -51,6 +51,7 @@ def test_fast_recipe_runs_end_to_end_on_a_subset(small_split):
     history = digits.fit(model, train, test, replace(digits.CNN_FAST_RECIPE, batch_size=32),
                          progress=False)
     assert len(history) == digits.CNN_FAST_RECIPE.epochs and history[-1]["test_accuracy"] > 0.9
+    assert all(p.is_contiguous() for p in model.parameters())   # saved in the ordinary layout
 
 
 def test_augmentation_keeps_shape_range_and_labels(mnist_test):

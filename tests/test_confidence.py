@@ -98,9 +98,9 @@ def test_min_confidence_splits_accepted_from_unsure(mnist_test):
     predictions = digits.predict(pictures)
     threshold = float(np.median([p.probability for p in predictions]))
     marked = digits.predict(pictures, min_confidence=threshold)
-    assert [p.accepted for p in marked] == [p.probability >= threshold for p in predictions]
+    assert [p.accepted for p in marked] == [p.probability >= threshold and p.typical for p in predictions]
     assert 0 < sum(p.accepted for p in marked) < len(marked)
-    assert all(p.accepted == (p.probability >= MIN_CONFIDENCE)
+    assert all(p.accepted == (p.probability >= MIN_CONFIDENCE and p.typical)
                for p in predictions)
 
 

@@ -36,6 +36,10 @@ def test_committed_onnx_files_match_their_checkpoints(name, mnist_test):
     torch_logits, onnx_logits = logits_both_ways(ROOT / f"{name}.pth", ROOT / f"{name}.onnx", mnist_test[0])
     assert np.abs(torch_logits - onnx_logits).max() < 1e-4
     assert np.array_equal(torch_logits.argmax(1), onnx_logits.argmax(1))
+    images = mnist_test[0][:2000].numpy()              # the same typicality check inside
+    on_torch = TorchRunner(digits.load_model(ROOT / f"{name}.pth")).judge(images)[1]
+    on_onnx = OnnxRunner(ROOT / f"{name}.onnx").judge(images)[1]
+    assert np.allclose(on_torch, on_onnx, rtol=1e-3, atol=1e-3) and on_onnx.max() > 0
 
 
 def test_predict_gives_the_same_answer_on_either_runtime(mnist_test):

@@ -51,7 +51,8 @@ def test_predict_takes_the_image_as_raw_bytes(client, seven):
     answer = client.post("/api/predict", content=seven, headers={"content-type": "image/png"})
     assert answer.status_code == 200
     body = answer.json()
-    assert set(body) == {"digit", "probability", "probabilities", "accepted"}
+    assert set(body) == {"digit", "probability", "probabilities", "accepted", "typical"}
+    assert body["accepted"] and body["typical"]
     assert body["digit"] == 7
     assert len(body["probabilities"]) == 10 and abs(sum(body["probabilities"]) - 1) < 1e-3
     assert body["probability"] == max(body["probabilities"])

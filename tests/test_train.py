@@ -1,6 +1,7 @@
 """fit() and evaluate() on real MNIST subsets."""
 from dataclasses import replace
 
+import pytest
 import torch
 
 import digits
@@ -43,3 +44,20 @@ def test_evaluate_reports_accuracy_per_class_and_confusion(mnist_test):
     assert result["accuracy"] == confusion.diag().sum().item() / 10_000
     for digit, acc in enumerate(result["per_class"]):
         assert acc == confusion[digit, digit].item() / confusion[digit].sum().item()
+
+
+def test_moving_average_ends_with_averaged_weights_that_still_classify(small_split):
+    train, test = small_split
+    plain, averaged = digits.MLP(), digits.MLP()
+    averaged.load_state_dict(plain.state_dict())
+    digits.fit(plain, train, recipe=QUICK, progress=False)
+    history = digits.fit(averaged, train, test, replace(QUICK, ema=0.9), progress=False)
+    assert not torch.equal(plain.fc1.weight, averaged.fc1.weight)     # not the last weights...
+    after = digits.evaluate(averaged, *test)["accuracy"]
+    assert after > 0.85 and history[-1]["test_accuracy"] == after      # ...but their average
+
+
+def test_moving_average_decay_must_lie_between_0_and_1(small_split):
+    train, _ = small_split
+    with pytest.raises(ValueError, match="ema"):
+        digits.fit(digits.MLP(), train, recipe=replace(QUICK, ema=1.5), progress=False)

@@ -164,7 +164,9 @@ function show(result) {
     answer.textContent = String(result.digit);
     confidence.textContent = result.accepted
       ? `${(100 * result.probability).toFixed(1)} % sure`
-      : `unsure (${(100 * result.probability).toFixed(0)} %): is it a digit? Check it yourself`;
+      : result.typical === false
+        ? "unsure: this does not look like the digits I learnt from. Is it a digit? Check it yourself"
+        : `unsure (${(100 * result.probability).toFixed(0)} %): is it a digit? Check it yourself`;
     confidence.classList.toggle("unsure", !result.accepted);
     setBars(result.probabilities, result.digit);
     showSeen(result.input);

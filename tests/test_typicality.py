@@ -1,0 +1,81 @@
+"""The typicality check: is an image like the digits the model learnt from? (digits.typicality)"""
+import numpy as np
+import pytest
+import torch
+
+import digits
+from conftest import ROOT
+from digits.__main__ import main
+from digits.outliers import KINDS, non_digits
+from digits.predict import classify
+from digits.typicality import BEYOND, fit_typicality
+
+
+@pytest.fixture(scope="module")
+def shipped_cnn():
+    return digits.load_model(ROOT / "cnn.pth")
+
+
+def atypicality(model, images):
+    with torch.no_grad():
+        return model.judge(digits.normalize(torch.as_tensor(images).reshape(-1, 1, 28, 28)))[1].numpy()
+
+
+def test_an_unfitted_check_calls_everything_typical():
+    model = digits.MLP().eval()
+    assert np.all(atypicality(model, torch.rand(5, 1, 28, 28)) == 0)
+
+
+def test_judge_gives_the_calibrated_logits_unchanged(shipped_cnn, mnist_test):
+    x = digits.normalize(mnist_test[0][:200])
+    with torch.no_grad():
+        assert torch.allclose(shipped_cnn.judge(x)[0], shipped_cnn(x))
+
+
+def test_the_limit_leaves_the_chosen_share_of_held_out_digits_beyond_it(small_split, tmp_path):
+    (train_images, train_labels), (held_out, _) = small_split
+    model = digits.load_model(ROOT / "model.pth")
+    fit_typicality(model, train_images, train_labels.numpy(), held_out, beyond=0.05)
+    beyond = float(np.mean(atypicality(model, held_out) > 1))
+    assert beyond == pytest.approx(0.05, abs=0.002)
+    reloaded = digits.load_model(digits.save_model(model, tmp_path / "fitted.pth"))
+    assert np.allclose(atypicality(reloaded, held_out[:100]), atypicality(model, held_out[:100]))
+
+
+def test_shipped_cnn_passes_test_digits_and_flags_most_non_digits(shipped_cnn, mnist_test):
+    images, labels = mnist_test
+    digit_share = float(np.mean(atypicality(shipped_cnn, images) > 1))
+    assert digit_share < 3 * BEYOND                       # the test set: digits it never saw
+    others = non_digits(600, images[:2000, 0].numpy(), labels[:2000].numpy(), seed=7)
+    flagged = atypicality(shipped_cnn, others) > 1
+    assert flagged.mean() > 0.5
+    for i, kind in enumerate(KINDS):                       # each kind: overlays, strokes, glyphs
+        assert flagged[i::len(KINDS)].mean() > 0.3, kind
+
+
+def test_an_atypical_image_is_not_accepted_however_probable(mnist_test):
+    images, labels = mnist_test
+    others = non_digits(60, images[:500, 0].numpy(), labels[:500].numpy(), seed=8)
+    predictions = classify(others, model=ROOT / "cnn.pth", min_confidence=0.0)
+    atypical = [p for p in predictions if not p.typical]
+    assert atypical and not any(p.accepted for p in atypical)
+    assert all(p.accepted for p in predictions if p.typical)
+
+
+def test_a_checkpoint_from_before_the_check_loads_as_unfitted(tmp_path):
+    state = {k: v for k, v in digits.CNN().state_dict().items() if not k.startswith("typicality.")}
+    torch.save(state, tmp_path / "old.pth")
+    model = digits.load_model(tmp_path / "old.pth")
+    assert float(model.typicality.limit) == 0 and np.all(atypicality(model, torch.rand(3, 28, 28)) == 0)
+
+
+def test_calibrate_command_fits_the_check_and_keeps_the_weights(tmp_path):
+    import shutil
+    path = tmp_path / "model.pth"
+    shutil.copy(ROOT / "model.pth", path)
+    state = {k: v for k, v in torch.load(path, weights_only=True).items() if not k.startswith("typicality.")}
+    torch.save(state, path)
+    assert main(["calibrate", str(path)]) == 0
+    after = torch.load(path, weights_only=True)
+    assert float(after["typicality.limit"]) > 0
+    assert all(torch.equal(after[k], v) for k, v in state.items() if k != "temperature")
