@@ -35,8 +35,10 @@ class Typicality(nn.Module):
         """(N, layers): per layer, squared distance to the nearest class mean over its scale."""
         columns = []
         for i, features in enumerate(taps):
-            z = features @ getattr(self, f"whiten{i}")                          # (N, d)
-            distances = (z.unsqueeze(1) - getattr(self, f"means{i}")).pow(2).sum(-1)   # (N, 10)
+            z = features @ getattr(self, f"whiten{i}")                          # (N, d), whitened
+            means = getattr(self, f"means{i}")                                  # (10, d)
+            # |z - m|^2 = |z|^2 - 2 z.m + |m|^2, for all ten means by one product
+            distances = z.pow(2).sum(1, keepdim=True) - 2 * z @ means.T + means.pow(2).sum(1)
             columns.append(distances.min(1).values / self.scales[i])
         return torch.stack(columns, 1)
 
