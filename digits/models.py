@@ -91,13 +91,16 @@ class CNN(Classifier):
             _conv_block(c2, c3, 4), nn.Flatten(), nn.Dropout(dropout),         # (B, c3)
         )
         self.head = nn.Linear(c3, 10)                                          # (B, 10) logits
-        self.typicality = Typicality((4 * c1, 4 * c2, c3))
+        self.typicality = Typicality((4 * c1, 4 * c1, 4 * c2, 4 * c2, c3))
 
     def taps(self, x):                         # x: (B, 1, 28, 28), normalised
-        stage1 = self.features[:4](x)                                          # (B, c1, 12, 12)
-        stage2 = self.features[4:8](stage1)                                    # (B, c2, 4, 4)
-        last = self.features[8:](stage2)                                       # (B, c3)
-        pooled = [F.avg_pool2d(stage1, 6).flatten(1), F.avg_pool2d(stage2, 2).flatten(1)]  # 2x2 each
+        f = self.features
+        maps = [f[:2](x)]                                                      # (B, c1, 24, 24)
+        maps.append(f[2:4](maps[-1]))                                          # (B, c1, 12, 12)
+        maps.append(f[4:6](maps[-1]))                                          # (B, c2, 8, 8)
+        maps.append(f[6:8](maps[-1]))                                          # (B, c2, 4, 4)
+        last = f[8:](maps[-1])                                                 # (B, c3)
+        pooled = [F.avg_pool2d(m, m.shape[-1] // 2).flatten(1) for m in maps]  # each averaged to 2x2
         return self.head(last), pooled + [last]
 
     @classmethod

@@ -3,10 +3,10 @@
 A softmax must spread its probability over the ten digits, so a letter or a scribble
 can still come out as a confident 0 or 7. The network's inner features say more: for
 each of a few layers, a Gaussian per digit class with one shared covariance is fitted
-on training digits, and an image's *atypicality* is its largest squared Mahalanobis
-distance to the nearest class mean, each layer scaled by its median on held-out digits
-and the whole divided by a limit set so that a chosen small share of held-out digits
-lies beyond it. Above 1: unlike the training digits, so not accepted without a person
+on training digits, and an image's *atypicality* is the sum over the layers of its
+squared Mahalanobis distance to the nearest class mean, each layer scaled by its median
+on held-out digits, divided by a limit set so that a chosen small share of held-out
+digits lies beyond it. Above 1: unlike the training digits, so not accepted without a person
 looking, whatever the probability says. The probabilities themselves stay calibrated.
 """
 from __future__ import annotations
@@ -44,7 +44,7 @@ class Typicality(nn.Module):
 
     def forward(self, taps) -> torch.Tensor:
         """Atypicality (N,): above 1 means unlike the training digits; 0 when unfitted."""
-        score = self.raw_scores(taps).max(1).values
+        score = self.raw_scores(taps).sum(1)
         return torch.where(self.limit > 0, score / self.limit.clamp(min=1e-12), torch.zeros_like(score))
 
 
@@ -79,6 +79,6 @@ def fit_typicality(model, train_images, train_labels, held_out_images, beyond: f
         gate.scales.fill_(1.0)
         held_out = gate.raw_scores([torch.from_numpy(t).float() for t in _taps(model, held_out_images)])
         gate.scales.copy_(held_out.median(0).values)
-        combined = (held_out / gate.scales).max(1).values
+        combined = (held_out / gate.scales).sum(1)
         gate.limit.fill_(float(torch.quantile(combined, 1 - beyond)))
     return float(gate.limit)
