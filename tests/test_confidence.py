@@ -114,7 +114,8 @@ def test_a_reading_names_its_doubtful_digits(mnist_test):
     images, labels = mnist_test
     picture = render_number([images[i, 0].numpy() for i in (3, 2, 1, 18)], np.random.default_rng(0))
     sure = digits.read(picture, min_confidence=0.0)
-    assert sure.accepted and sure.doubtful == []
+    assert len(sure.doubtful) <= 1            # at most an atypical digit (digits.typicality)
+    assert sure.accepted == (sure.doubtful == [])
     assert sure.confidence == pytest.approx(np.prod([p for _, p, _ in sure.digits]))
     strict = digits.read(picture, min_confidence=1.0)
     assert not strict.accepted and strict.doubtful == [0, 1, 2, 3]
