@@ -49,8 +49,10 @@ def _train(args) -> int:
         else models.ARCHITECTURES[args.arch]()
     train_set, validation = data.split_validation(*data.load_mnist(True, args.data))
     test_set = data.load_mnist(False, args.data)
-    print(f"training a {args.arch} on {len(train_set[0]):,} images: {recipe}")
-    history = train.fit(model, train_set, test_set, recipe)
+    teachers = [models.load_model(path) for path in args.teacher or ()]
+    taught = f", taught by {' and '.join(args.teacher)}" if teachers else ""
+    print(f"training a {args.arch} on {len(train_set[0]):,} images{taught}: {recipe}")
+    history = train.fit(model, train_set, test_set, recipe, teacher=teachers or None)
     last = history[-1]
     fitted = calibration.calibrate_model(model, train_set, validation)
     path = models.save_model(model, args.out or f"{'model' if args.arch == 'mlp' else args.arch}.pth")
@@ -224,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mix this many non-digits per digit into every batch, with a flat target, so that "
                         "letters and scribbles come back unsure (digits.outliers; default 0: none)")
     t.add_argument("--no-augment", action="store_true", help="train on the images as they are")
+    t.add_argument("--teacher", metavar="PATH", action="append",
+                   help="a trained checkpoint whose softened probabilities the new model also learns "
+                        "to match (knowledge distillation); repeat it to learn from several at once")
     t.add_argument("--data", metavar="DIR", default=argparse.SUPPRESS,
                    help="folder holding MNIST/raw (default: $DIGITS_DATA, else ./data)")
     t.set_defaults(run=_train)

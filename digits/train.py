@@ -87,9 +87,27 @@ def _moving_average(model, decay):
     return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
 
 
+def native_bf16() -> bool:
+    """Whether this CPU computes in bfloat16 natively (elsewhere emulating it is slower than float32)."""
+    probes = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    return any(probe() for probe in probes if probe is not None)
+
+
+def _distillation_loss(logits, teachers, x, temperature, mixed):
+    """KL divergence from the teachers' softened probabilities (averaged) to the student's,
+    scaled by temperature squared so that its gradients keep their size whatever the temperature."""
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=mixed):
+        target = torch.stack([F.softmax(t.logits(x).float() / temperature, 1) for t in teachers]).mean(0)
+    return F.kl_div(F.log_softmax(logits / temperature, 1), target, reduction="batchmean") * temperature ** 2
+
+
 def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = True,
-        on_epoch=None) -> list[dict]:
+        on_epoch=None, teacher=None) -> list[dict]:
     """Train ``model`` on ``train=(images, labels)``; returns one dict per epoch.
+
+    With a ``teacher`` (a trained model, or a list of them), the loss also asks the model to
+    match the teachers' softened probabilities (averaged) on the same augmented batch: knowledge
+    distillation, ``recipe.distill`` setting the balance. Teachers are not changed.
 
     Each history entry holds the epoch, mean loss, training accuracy (on the
     augmented batches), test accuracy (if ``test`` is given) and seconds spent
@@ -106,6 +124,15 @@ def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = T
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=recipe.max_lr, epochs=recipe.epochs, steps_per_epoch=steps_per_epoch)
     average = _moving_average(model, recipe.ema)
+    mixed = recipe.bf16 and native_bf16()
+    teachers = [] if teacher is None else list(teacher) if isinstance(teacher, (list, tuple)) else [teacher]
+    if teachers and not 0 < recipe.distill <= 1:
+        raise ValueError(f"distill is the weight of the teacher's targets, above 0 and at most 1, "
+                         f"not {recipe.distill}")
+    for t in teachers:
+        t.eval()
+        if recipe.channels_last:
+            t.to(memory_format=torch.channels_last)
     pool, reframed = _outlier_pool(images, labels, recipe)
     n_out = round(recipe.batch_size * recipe.outliers)
     history, train_seconds = [], 0.0
@@ -124,8 +151,12 @@ def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = T
             x = normalize(x)
             if recipe.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
-            logits = model(x)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=mixed):
+                logits = model(x).float()
             loss = F.cross_entropy(logits[:len(y)], y, label_smoothing=recipe.label_smoothing)
+            if teachers:
+                loss = (1 - recipe.distill) * loss + recipe.distill * _distillation_loss(
+                    logits[:len(y)], teachers, x[:len(y)], recipe.distill_temperature, mixed)
             if n_out:   # cross-entropy to a flat target: every digit equally (un)likely
                 loss = loss - recipe.outlier_weight * F.log_softmax(logits[len(y):], 1).mean()
             logits = logits[:len(y)]
@@ -148,6 +179,8 @@ def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = T
         if on_epoch:
             on_epoch(entry)
     bar.close()
+    for t in teachers if recipe.channels_last else ():
+        t.to(memory_format=torch.contiguous_format)
     if average is not None:
         model.load_state_dict(average.module.state_dict())
     if recipe.channels_last:   # saved and exported in the ordinary layout

@@ -52,6 +52,40 @@ def test_fast_recipe_runs_end_to_end_on_a_subset(small_split):
                          progress=False)
     assert len(history) == digits.CNN_FAST_RECIPE.epochs and history[-1]["test_accuracy"] > 0.9
     assert all(p.is_contiguous() for p in model.parameters())   # saved in the ordinary layout
+    assert all(p.dtype == torch.float32 for p in model.parameters())   # bfloat16 only inside the steps
+
+
+class _OneOff(torch.nn.Module):
+    """A teacher that is always wrong in the same way: it answers (digit + 1) mod 10."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def logits(self, x):
+        return self.model.logits(x).roll(1, dims=1)
+
+
+def test_a_student_taught_only_by_its_teacher_learns_the_teachers_answers(small_split):
+    """Distillation really steers training: taught by a teacher that is wrong on purpose,
+    with no weight on the labels, the student gives the teacher's (wrong) answers."""
+    train, test = small_split
+    teacher = _OneOff(digits.load_model(ROOT / "cnn.pth"))
+    before = {k: v.clone() for k, v in teacher.state_dict().items()}
+    torch.manual_seed(0)
+    student = digits.CNN((8, 16, 32), dropout=0.1)
+    digits.fit(student, train, recipe=replace(digits.CNN_FAST_RECIPE, epochs=3, batch_size=64, distill=1.0),
+               progress=False, teacher=teacher)
+    shifted = (test[1] + 1) % 10
+    assert digits.evaluate(student, test[0], shifted)["accuracy"] > 0.8
+    assert all(torch.equal(v, before[k]) for k, v in teacher.state_dict().items())
+
+
+def test_distillation_weight_must_be_a_share(small_split):
+    train, _ = small_split
+    with pytest.raises(ValueError, match="distill"):
+        digits.fit(digits.CNN((8, 16, 32)), train, recipe=replace(digits.CNN_FAST_RECIPE, distill=0.0),
+                   progress=False, teacher=digits.load_model(ROOT / "cnn.pth"))
 
 
 def test_augmentation_keeps_shape_range_and_labels(mnist_test):
