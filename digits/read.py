@@ -22,8 +22,13 @@ LINE_HEIGHT = 96      # the line is rescaled to about this height before segment
 MAX_WIDTH = 2400      # ...and at most this width
 SURE = 0.8            # a blob read as one digit this confidently is not split
 SPLIT_COST = 0.15     # log-probability a split must gain over reading the blob whole
-PIECE_SURE = 0.6      # a split is only taken when every piece reads at least this confidently
+PIECE_SURE = 0.6      # a split is only taken when every piece reads at least this confidently...
+PIECE_HEIGHT = 0.5    # ...and is at least this share of the digit height tall (not a stroke's tail)
 ATYPICAL_COST = 2.0   # log-probability charged to a piece unlike any training digit (two merged ones)
+JOIN_GAP = 0.12       # neighbouring pieces this close (share of the digit height) may be one broken digit...
+JOIN_RELATIVE = 0.5   # ...and much closer than the digits of the line usually are,
+JOIN_WIDTH = 0.95     # ...if together they are no wider than this share of the height...
+JOIN_SLACK = 0.1      # ...and read as one digit, surely and typically, about as well as apart
 
 
 @dataclass
@@ -184,13 +189,48 @@ def _best_split(ink, mask, x0, x1, height, depth, model, memo):
             left = _best_split(ink, mask, x0, cut, height, depth - 1, model, memo)
             right = _best_split(ink, mask, cut, x1, height, depth - 1, model, memo)
             parts = left[1] + right[1]
-            if not left[1] or not right[1] or min(p.probability for p, _ in parts) < PIECE_SURE:
+            if not left[1] or not right[1] or min(p.probability for p, _ in parts) < PIECE_SURE \
+                    or min(_rows(m) for _, m in parts) < PIECE_HEIGHT * height:
                 continue
             score = float(np.mean([_log_score(p) for p, _ in parts])) - SPLIT_COST
             if score > best[0]:
                 best = (score, parts)
     memo[x0, x1] = best
     return best
+
+
+def _rows(mask) -> int:
+    """How many rows a piece's ink spans, top to bottom."""
+    rows = np.nonzero(mask.any(1))[0]
+    return int(rows[-1] - rows[0] + 1) if len(rows) else 0
+
+
+def _span(mask) -> tuple[int, int]:
+    """The columns [first, last + 1) that a piece's ink covers."""
+    columns = np.nonzero(mask.any(0))[0]
+    return int(columns[0]), int(columns[-1]) + 1
+
+
+def _join_broken(ink, masks, singles, height, model):
+    """Join neighbouring pieces that are one digit whose strokes do not meet (a 4 drawn in two
+    strokes, a 2 or a 6 with a gap): much closer together than the line's digits usually are, no
+    wider than one digit, and read as one digit surely, typically and about as well as apart."""
+    masks, singles = list(masks), list(singles)
+    spans = [_span(m) for m in masks]
+    usual = float(np.median([b[0] - a[1] for a, b in zip(spans, spans[1:])])) if len(spans) > 1 else 0.0
+    i = 0
+    while i < len(masks) - 1:
+        (a0, a1), (b0, b1) = _span(masks[i]), _span(masks[i + 1])
+        close = b0 - a1 <= min(JOIN_GAP * height, JOIN_RELATIVE * usual)
+        if close and max(a1, b1) - min(a0, b0) <= JOIN_WIDTH * height:
+            joined = masks[i] | masks[i + 1]
+            whole = _classify(ink, [joined], model)[0]
+            apart = np.mean([_log_score(singles[i]), _log_score(singles[i + 1])])
+            if whole.typical and whole.probability >= SURE and _log_score(whole) >= apart - JOIN_SLACK:
+                masks[i:i + 2], singles[i:i + 2] = [joined], [whole]
+                continue                      # the joined piece may take in the next one too
+        i += 1
+    return masks, singles
 
 
 def read(image, model=None, min_confidence=None) -> Reading:
@@ -209,7 +249,8 @@ def read(image, model=None, min_confidence=None) -> Reading:
     if not masks:
         return Reading("")
     singles = _classify(ink, masks, model)
-    spans = [(int(c[0]), int(c[-1]) + 1) for c in (np.nonzero(m.any(0))[0] for m in masks)]
+    masks, singles = _join_broken(ink, masks, singles, height, model)
+    spans = [_span(m) for m in masks]
     confident = [b - a for (a, b), p in zip(spans, singles) if p.probability >= SURE and p.typical]
     typical = float(np.median(confident)) if len(confident) >= 2 else 0.75 * height
     pieces = []

@@ -58,6 +58,29 @@ def test_a_five_with_a_floating_bar_is_merged_into_one_digit():
     assert top <= 20 and bottom >= 80            # the box spans bar and bowl: merged, not dropped
 
 
+def test_a_four_drawn_in_two_strokes_that_do_not_meet_is_one_digit():
+    page = Image.new("L", (300, 110), 255)
+    draw = ImageDraw.Draw(page)
+    draw.line([(52, 20), (40, 62), (78, 62)], fill=0, width=6, joint="curve")   # down, then across
+    draw.line([(86, 18), (84, 92)], fill=0, width=6)                            # the upright, apart
+    draw.line([(150, 22), (190, 22), (165, 92)], fill=0, width=6, joint="curve")
+    draw.ellipse([(225, 20), (265, 92)], outline=0, width=6)
+    assert digits.read(page).text == "470"
+
+
+def test_ones_as_close_as_every_other_digit_stay_apart():
+    """Joining is for pieces much closer than the line's digits usually are: evenly spaced
+    ones are not glued to their neighbours."""
+    page = Image.new("L", (260, 110), 255)
+    draw = ImageDraw.Draw(page)
+    draw.line([(20, 22), (60, 22), (35, 92)], fill=0, width=6, joint="curve")   # 7
+    draw.line([(73, 20), (72, 92)], fill=0, width=6)                            # 1
+    draw.line([(86, 20), (85, 92)], fill=0, width=6)                            # 1
+    draw.line([(111, 20), (99, 62), (135, 62)], fill=0, width=6, joint="curve")   # 4, in one piece
+    draw.line([(131, 20), (129, 92)], fill=0, width=6)
+    assert digits.read(page).text == "7114"
+
+
 def test_touching_digits_are_split(mnist_test):
     picks = clear_digits(mnist_test, 3, start=100)
     found = 0
