@@ -25,6 +25,11 @@ SPLIT_COST = 0.15     # log-probability a split must gain over reading the blob 
 PIECE_SURE = 0.6      # a split is only taken when every piece reads at least this confidently...
 PIECE_HEIGHT = 0.5    # ...and is at least this share of the digit height tall (not a stroke's tail)
 ATYPICAL_COST = 2.0   # log-probability charged to a piece unlike any training digit (two merged ones)
+# The shape of each digit in MNIST's training set: mean and spread of log(width / height) of its ink.
+ASPECT = np.array([(-0.11, 0.20), (-0.95, 0.46), (-0.07, 0.22), (-0.24, 0.21), (-0.25, 0.22),
+                   (-0.08, 0.26), (-0.34, 0.22), (-0.27, 0.22), (-0.29, 0.22), (-0.40, 0.21)])
+ASPECT_SLACK = 1.5    # shapes within this many spreads of their digit's usual cost nothing
+TOO_WIDE = 2.5        # a blob this many spreads wider than the digit it reads as is tried as several
 JOIN_GAP = 0.12       # neighbouring pieces this close (share of the digit height) may be one broken digit...
 JOIN_RELATIVE = 0.5   # ...and much closer than the digits of the line usually are,
 JOIN_WIDTH = 0.95     # ...if together they are no wider than this share of the height...
@@ -148,9 +153,28 @@ def _classify(ink, masks, model, raw=True):
             for q, a in zip(p, atypicality)]
 
 
-def _log_score(prediction) -> float:
-    """How good a piece's reading is, for choosing between splits."""
-    return float(np.log(prediction.probability)) - (0.0 if prediction.typical else ATYPICAL_COST)
+def _log_score(prediction, mask) -> float:
+    """How good a piece's reading is, for choosing between splits: its log-probability, less a
+    charge when it is atypical or shaped unlike the digit it is read as (two digits read as one
+    are far too wide for it)."""
+    z = _aspect_z(prediction.digit, mask)
+    shape = 0.5 * max(0.0, abs(z) - ASPECT_SLACK) ** 2
+    return float(np.log(prediction.probability)) - (0.0 if prediction.typical else ATYPICAL_COST) - shape
+
+
+def _doubtful(prediction, mask) -> bool:
+    """Whether a blob read as one digit may be several: unsure, atypical, or far too wide."""
+    return prediction.probability < SURE or not prediction.typical or _aspect_z(prediction.digit, mask) > TOO_WIDE
+
+
+def _aspect_z(digit, mask) -> float:
+    """How many spreads wider (positive) or narrower than that digit usually is a piece is."""
+    ys, xs = np.nonzero(mask)
+    if not len(xs):
+        return 0.0
+    ratio = (xs.max() - xs.min() + 1) / (ys.max() - ys.min() + 1)
+    mean, spread = ASPECT[digit]
+    return float((np.log(ratio) - mean) / spread)
 
 
 def _cut_candidates(mask, x0, x1, height, most=4):
@@ -183,8 +207,8 @@ def _best_split(ink, mask, x0, x1, height, depth, model, memo):
         memo[x0, x1] = (-np.inf, [])
         return memo[x0, x1]
     whole = _classify(ink, [piece], model)[0]
-    best = (_log_score(whole), [(whole, piece)])
-    if depth > 0 and (whole.probability < SURE or not whole.typical):
+    best = (_log_score(whole, piece), [(whole, piece)])
+    if depth > 0 and _doubtful(whole, piece):
         for cut in _cut_candidates(mask, x0, x1, height):
             left = _best_split(ink, mask, x0, cut, height, depth - 1, model, memo)
             right = _best_split(ink, mask, cut, x1, height, depth - 1, model, memo)
@@ -192,7 +216,7 @@ def _best_split(ink, mask, x0, x1, height, depth, model, memo):
             if not left[1] or not right[1] or min(p.probability for p, _ in parts) < PIECE_SURE \
                     or min(_rows(m) for _, m in parts) < PIECE_HEIGHT * height:
                 continue
-            score = float(np.mean([_log_score(p) for p, _ in parts])) - SPLIT_COST
+            score = float(np.mean([_log_score(p, m) for p, m in parts])) - SPLIT_COST
             if score > best[0]:
                 best = (score, parts)
     memo[x0, x1] = best
@@ -225,8 +249,8 @@ def _join_broken(ink, masks, singles, height, model):
         if close and max(a1, b1) - min(a0, b0) <= JOIN_WIDTH * height:
             joined = masks[i] | masks[i + 1]
             whole = _classify(ink, [joined], model)[0]
-            apart = np.mean([_log_score(singles[i]), _log_score(singles[i + 1])])
-            if whole.typical and whole.probability >= SURE and _log_score(whole) >= apart - JOIN_SLACK:
+            apart = np.mean([_log_score(singles[i], masks[i]), _log_score(singles[i + 1], masks[i + 1])])
+            if whole.typical and whole.probability >= SURE and _log_score(whole, joined) >= apart - JOIN_SLACK:
                 masks[i:i + 2], singles[i:i + 2] = [joined], [whole]
                 continue                      # the joined piece may take in the next one too
         i += 1
@@ -256,7 +280,7 @@ def read(image, model=None, min_confidence=None) -> Reading:
     pieces = []
     for mask, (x0, x1), single in zip(masks, spans, singles):
         parts = [(single, mask)]
-        if x1 - x0 > max(1.3 * typical, 0.6 * height) and (single.probability < SURE or not single.typical):
+        if x1 - x0 > max(1.3 * typical, 0.6 * height) and _doubtful(single, mask):
             depth = 3 if x1 - x0 > 2.2 * height else 2 if x1 - x0 > 1.2 * height else 1
             parts = _best_split(ink, mask, x0, x1, height, depth, model, {})[1] or parts
         pieces += [part for _, part in parts]

@@ -120,3 +120,22 @@ def test_read_cli_prints_text_and_json(tmp_path, mnist_test):
     assert result.returncode == 0 and result.stdout.strip() == f"{path}: {truth}"
     row = json.loads(run("read", str(path), "--json").stdout)
     assert row["text"] == truth and len(row["digits"]) == len(truth)
+
+
+def test_two_digits_side_by_side_are_often_far_too_wide_for_one_and_one_digit_almost_never(mnist_test):
+    """The shape cue behind splitting confident blobs: a blob much wider than the digit it is
+    read as is tried as several. Measured against MNIST's own shapes per digit."""
+    import importlib
+    read_module = importlib.import_module("digits.read")
+    images, labels = mnist_test
+    masks, labels = images[:400, 0].numpy() > 0.3, labels[:400].numpy()
+
+    def crop(mask):
+        columns = np.nonzero(mask.any(0))[0]
+        return mask[:, columns[0]:columns[-1] + 1]
+
+    singles = [read_module._aspect_z(int(d), m) for m, d in zip(masks, labels)]
+    pairs = [read_module._aspect_z(int(labels[i]), np.hstack([crop(masks[i]), crop(masks[i + 1])]))
+             for i in range(len(masks) - 1)]
+    assert np.mean(np.array(singles) > read_module.TOO_WIDE) < 0.01
+    assert np.mean(np.array(pairs) > read_module.TOO_WIDE) > 0.35
