@@ -109,3 +109,24 @@ def test_thickness_augmentation_thickens_some_strokes_and_thins_as_many():
     thicker, thinner, same = (areas > 64).sum(), (areas < 64).sum(), (areas == 64).sum()
     assert 70 < thicker < 130 and 70 < thinner < 130 and same > 150
     assert torch.equal(digits.random_thickness(square, p=0.0), square)
+
+
+def _one_epoch_weights(train, recipe):
+    torch.manual_seed(0)
+    model = digits.CNN((8, 16, 32), dropout=0.1)
+    digits.fit(model, (train[0][:512], train[1][:512]), recipe=replace(recipe, epochs=1, batch_size=64),
+               progress=False)
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+def test_bfloat16_is_used_only_where_the_cpu_has_it(small_split, monkeypatch):
+    """On a CPU without native bfloat16 the bf16 recipe trains exactly as in float32 (emulated
+    bfloat16 would be slower); on one with it, the steps really run in bfloat16."""
+    train, _ = small_split
+    fp32 = _one_epoch_weights(train, replace(digits.CNN_FAST_RECIPE, bf16=False))
+    if digits.train.native_bf16():
+        assert not torch.equal(_one_epoch_weights(train, digits.CNN_FAST_RECIPE), fp32)
+    for probe in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"):
+        monkeypatch.setattr(torch.cpu, probe, lambda: False, raising=False)
+    assert not digits.train.native_bf16()
+    assert torch.equal(_one_epoch_weights(train, digits.CNN_FAST_RECIPE), fp32)
