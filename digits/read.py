@@ -30,6 +30,7 @@ ASPECT = np.array([(-0.11, 0.20), (-0.95, 0.46), (-0.07, 0.22), (-0.24, 0.21), (
                    (-0.08, 0.26), (-0.34, 0.22), (-0.27, 0.22), (-0.29, 0.22), (-0.40, 0.21)])
 ASPECT_SLACK = 1.5    # shapes within this many spreads of their digit's usual cost nothing
 TOO_WIDE = 2.5        # a blob this many spreads wider than the digit it reads as is tried as several
+BAR_GAP = 0.1         # a bar above a digit may end this far (share of the digit height) from its columns
 JOIN_GAP = 0.12       # neighbouring pieces this close (share of the digit height) may be one broken digit...
 JOIN_RELATIVE = 0.5   # ...and much closer than the digits of the line usually are,
 JOIN_WIDTH = 0.95     # ...if together they are no wider than this share of the height...
@@ -106,9 +107,21 @@ def segment(ink: np.ndarray) -> tuple[list[np.ndarray], float]:
         overlaps = [min(q["x1"], p["x1"]) - max(q["x0"], p["x0"]) for q in major]
         if overlaps and max(overlaps) >= 0.5 * (p["x1"] - p["x0"]):
             _absorb(major[int(np.argmax(overlaps))], p)
+        elif (capped := _capped(p, major, height)) is not None:
+            _absorb(capped, p)
         # otherwise a dot, comma or dash: not a digit
     groups = _merge_overlapping(sorted(major, key=lambda p: p["x0"]))
     return [np.isin(labels, g["labels"]) for g in groups], height
+
+
+def _capped(p, major, height):
+    """The digit that a small piece floats on top of, as a 5's or a 7's bar drawn apart does (the
+    piece lies in the upper half of that digit, touching or nearly touching its columns); None
+    for a piece at mid-height or below (a dash, a dot, a comma) or far from any digit."""
+    near = [(max(p["x0"] - q["x1"], q["x0"] - p["x1"]), i) for i, q in enumerate(major)
+            if p["y1"] <= q["y0"] + 0.5 * (q["y1"] - q["y0"])]
+    near = [(gap, i) for gap, i in near if gap <= BAR_GAP * height]
+    return major[min(near)[1]] if near else None
 
 
 def _absorb(q, p):

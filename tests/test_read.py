@@ -68,6 +68,16 @@ def test_a_four_drawn_in_two_strokes_that_do_not_meet_is_one_digit():
     assert digits.read(page).text == "470"
 
 
+def test_a_seven_whose_bar_floats_apart_from_its_stem_is_still_a_seven():
+    page = Image.new("L", (300, 110), 255)
+    draw = ImageDraw.Draw(page)
+    draw.line([(30, 20), (66, 20)], fill=0, width=6)             # the bar, drawn apart...
+    draw.line([(78, 26), (52, 92)], fill=0, width=6)             # ...from the stem, right of it
+    draw.line([(150, 20), (148, 92)], fill=0, width=6)
+    draw.ellipse([(215, 20), (255, 92)], outline=0, width=6)
+    assert digits.read(page).text == "710"
+
+
 def test_ones_as_close_as_every_other_digit_stay_apart():
     """Joining is for pieces much closer than the line's digits usually are: evenly spaced
     ones are not glued to their neighbours."""
