@@ -28,7 +28,7 @@ from tqdm import tqdm
 import digits
 from digits.predict import MIN_CONFIDENCE
 from digits.preprocess import ImageError
-from digits.synth import render_non_digit, render_number
+from digits.synth import fonts, render_non_digit, render_number
 from robustness import rendered_test_set
 from tables import markdown_table
 
@@ -195,7 +195,9 @@ def main():
     print("\nError among accepted answers when the least confident share is rejected "
           "(calibrated; read: whole strings, cnn.pth)\n")
     print(markdown_table(["model, images"] + [f"reject {r:.0%}" for r in RATES], rej_rows))
-    print(f"\nRejected at the default threshold (min_confidence {MIN_CONFIDENCE}):\n")
+    families = sorted({Path(f).parent.name for f in fonts()}) or ["Pillow's default font only"]
+    print(f"\nRejected at the default threshold (min_confidence {MIN_CONFIDENCE}); letters and symbols "
+          f"in {len(fonts())} font files ({', '.join(families)}: the figures depend on which are installed):\n")
     print(markdown_table(["model", "rule", f"non-digits ({args.non_digits})", "letters", "symbols", "scribbles",
                           "MNIST test digits", "real-world digits"],
                          non_digit_rows(models, args.non_digits, args.seed, mnist[0], sets["real-world"][0])))
