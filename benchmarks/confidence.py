@@ -195,9 +195,10 @@ def main():
     print("\nError among accepted answers when the least confident share is rejected "
           "(calibrated; read: whole strings, cnn.pth)\n")
     print(markdown_table(["model, images"] + [f"reject {r:.0%}" for r in RATES], rej_rows))
-    families = sorted({Path(f).parent.name for f in fonts()}) or ["Pillow's default font only"]
+    font_files = fonts()
+    families = sorted({Path(f).parent.name for f in font_files}) or ["Pillow's default font only"]
     print(f"\nRejected at the default threshold (min_confidence {MIN_CONFIDENCE}); letters and symbols "
-          f"in {len(fonts())} font files ({', '.join(families)}: the figures depend on which are installed):\n")
+          f"in {len(font_files)} font files ({', '.join(families)}: the figures depend on which are installed):\n")
     print(markdown_table(["model", "rule", f"non-digits ({args.non_digits})", "letters", "symbols", "scribbles",
                           "MNIST test digits", "real-world digits"],
                          non_digit_rows(models, args.non_digits, args.seed, mnist[0], sets["real-world"][0])))

@@ -182,10 +182,11 @@ def _doubtful(prediction, mask) -> bool:
 
 def _aspect_z(digit, mask) -> float:
     """How many spreads wider (positive) or narrower than that digit usually is a piece is."""
-    ys, xs = np.nonzero(mask)
-    if not len(xs):
+    tall = _rows(mask)
+    if not tall:
         return 0.0
-    ratio = (xs.max() - xs.min() + 1) / (ys.max() - ys.min() + 1)
+    first, last = _span(mask)
+    ratio = (last - first) / tall
     mean, spread = ASPECT[digit]
     return float((np.log(ratio) - mean) / spread)
 
@@ -257,7 +258,7 @@ def _join_broken(ink, masks, singles, height, model):
     usual = float(np.median([b[0] - a[1] for a, b in zip(spans, spans[1:])])) if len(spans) > 1 else 0.0
     i = 0
     while i < len(masks) - 1:
-        (a0, a1), (b0, b1) = _span(masks[i]), _span(masks[i + 1])
+        (a0, a1), (b0, b1) = spans[i], spans[i + 1]
         close = b0 - a1 <= min(JOIN_GAP * height, JOIN_RELATIVE * usual)
         if close and max(a1, b1) - min(a0, b0) <= JOIN_WIDTH * height:
             joined = masks[i] | masks[i + 1]
@@ -265,6 +266,7 @@ def _join_broken(ink, masks, singles, height, model):
             apart = np.mean([_log_score(singles[i], masks[i]), _log_score(singles[i + 1], masks[i + 1])])
             if whole.typical and whole.probability >= SURE and _log_score(whole, joined) >= apart - JOIN_SLACK:
                 masks[i:i + 2], singles[i:i + 2] = [joined], [whole]
+                spans[i:i + 2] = [(min(a0, b0), max(a1, b1))]
                 continue                      # the joined piece may take in the next one too
         i += 1
     return masks, singles
