@@ -44,21 +44,41 @@ def _train(args) -> int:
     if args.no_augment:
         overrides["augment"] = False
     recipe = replace(recipe, **overrides)
+    if args.widths and args.arch != "cnn":
+        raise SystemExit("error: --widths is for --arch cnn (the mlp has fixed layers)")
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        raise SystemExit(f"error: --device {args.device}: PyTorch sees no CUDA GPU here")
     torch.manual_seed(recipe.seed)          # the initial weights too
-    model = models.fast_cnn() if args.arch == "cnn" and args.fast \
-        else models.ARCHITECTURES[args.arch]()
+    if args.arch == "mlp":
+        model = models.MLP()
+    elif args.fast:
+        model = models.CNN(args.widths or models.CNN_FAST_WIDTHS, dropout=models.CNN_FAST_DROPOUT)
+    else:
+        model = models.CNN(args.widths) if args.widths else models.CNN()
     train_set, validation = data.split_validation(*data.load_mnist(True, args.data))
     test_set = data.load_mnist(False, args.data)
     teachers = [models.load_model(path) for path in args.teacher or ()]
     taught = f", taught by {' and '.join(args.teacher)}" if teachers else ""
-    print(f"training a {args.arch} on {len(train_set[0]):,} images{taught}: {recipe}")
-    history = train.fit(model, train_set, test_set, recipe, teacher=teachers or None)
+    print(f"training a {args.arch} on {len(train_set[0]):,} images{taught} ({args.device}): {recipe}")
+    history = train.fit(model.to(args.device), train_set, test_set, recipe, teacher=teachers or None)
+    model.cpu()
     last = history[-1]
     fitted = calibration.calibrate_model(model, train_set, validation)
     path = models.save_model(model, args.out or f"{'model' if args.arch == 'mlp' else args.arch}.pth")
     print(f"test accuracy {last['test_accuracy']:.2%} after {last['seconds']:.1f} s of training; "
           f"{_calibrated(fitted, validation)}; saved {path}")
     return 0
+
+
+def _widths(text: str) -> tuple:
+    """'32,64,128' -> (32, 64, 128): three positive channel counts."""
+    try:
+        widths = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        widths = ()
+    if len(widths) != 3 or min(widths) < 1:
+        raise argparse.ArgumentTypeError(f"expected three positive channel counts like 32,64,128, not {text!r}")
+    return widths
 
 
 def _calibrated(fitted, validation) -> str:
@@ -225,6 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--outliers", type=float, metavar="SHARE",
                    help="mix this many non-digits per digit into every batch, with a flat target, so that "
                         "letters and scribbles come back unsure (digits.outliers; default 0: none)")
+    t.add_argument("--widths", type=_widths, metavar="C1,C2,C3",
+                   help="cnn only: channels of its three stages (default: cnn.pth's, "
+                        "or the narrower net of --fast)")
+    t.add_argument("--device", default="cpu",
+                   help="where to train: cpu (default) or cuda (a GPU, where PyTorch sees one)")
     t.add_argument("--no-augment", action="store_true", help="train on the images as they are")
     t.add_argument("--teacher", metavar="PATH", action="append",
                    help="a trained checkpoint whose softened probabilities the new model also learns "

@@ -82,10 +82,10 @@ def random_affine(images: torch.Tensor, degrees: float = 10.0, scale=(0.9, 1.1),
     fraction of the image size; ``elastic`` is the typical displacement in pixels of a
     smooth random warp (a coarse 4x4 noise field, upsampled). One grid_sample per batch.
     """
-    n = images.shape[0]
+    n, device = images.shape[0], images.device
 
     def uniform(lo, hi):
-        return torch.rand(n, generator=generator) * (hi - lo) + lo
+        return torch.rand(n, generator=generator, device=device) * (hi - lo) + lo
 
     angle = uniform(-degrees, degrees) * (math.pi / 180)
     s = uniform(*scale)
@@ -97,22 +97,22 @@ def random_affine(images: torch.Tensor, degrees: float = 10.0, scale=(0.9, 1.1),
     a, b = cos / s, (-sin + torch.tan(sh) * cos) / s
     c, d = sin / s, cos / s
     h, w = images.shape[-2:]
-    gy, gx = _pixel_centres(h, w)
+    gy, gx = _pixel_centres(h, w, device)
     grid = torch.stack([
         a[:, None, None] * gx + b[:, None, None] * gy + tx[:, None, None],
         c[:, None, None] * gx + d[:, None, None] * gy + ty[:, None, None],
     ], -1)                                                   # (N, H, W, 2)
     if elastic > 0:
-        noise = torch.randn(n, 2, 4, 4, generator=generator) * (elastic * 2 / w)
+        noise = torch.randn(n, 2, 4, 4, generator=generator, device=device) * (elastic * 2 / w)
         grid = grid + F.interpolate(noise, size=(h, w), mode="bicubic",
                                     align_corners=False).permute(0, 2, 3, 1)
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
-def _pixel_centres(h, w):
+def _pixel_centres(h, w, device=None):
     """Pixel-centre coordinates in [-1, 1] (rows, columns), as grid_sample reads them."""
-    ys = (torch.arange(h) * 2 + 1) / h - 1
-    xs = (torch.arange(w) * 2 + 1) / w - 1
+    ys = (torch.arange(h, device=device) * 2 + 1) / h - 1
+    xs = (torch.arange(w, device=device) * 2 + 1) / w - 1
     return torch.meshgrid(ys, xs, indexing="ij")
 
 
@@ -126,7 +126,7 @@ def random_thickness(images: torch.Tensor, p: float = 0.3, generator=None) -> to
         raise ValueError(f"p is the share thickened (and the share thinned): 0 to 0.5, not {p}")
     if p == 0:
         return images
-    pick = torch.rand(images.shape[0], generator=generator)
+    pick = torch.rand(images.shape[0], generator=generator, device=images.device)
     thick = F.max_pool2d(images, 3, stride=1, padding=1)
     thin = -F.max_pool2d(F.pad(-images, (0, 1, 0, 1), value=0.0), 2, stride=1)
     out = torch.where((pick < p)[:, None, None, None], thick, images)

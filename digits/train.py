@@ -18,16 +18,19 @@ from .recipes import CNN_FAST_RECIPE, CNN_RECIPE, MLP_FAST_RECIPE, MLP_RECIPE, R
 
 
 def _batches(n, batch_size, generator=None, shuffle=False):
-    order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
+    device = generator.device if generator is not None else None
+    order = torch.randperm(n, generator=generator, device=device) if shuffle else torch.arange(n, device=device)
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
 @torch.no_grad()
 def logits_of(model, images, batch_size=2000):
-    """Model outputs for images in [0, 1], in evaluation mode, batch by batch."""
+    """Model outputs for images in [0, 1], in evaluation mode, batch by batch, on the
+    model's device (returned on the CPU)."""
     was_training = model.training
+    device = next(model.parameters()).device
     model.eval()
-    out = torch.cat([model(normalize(images[i:i + batch_size]))
+    out = torch.cat([model(normalize(images[i:i + batch_size].to(device))).float().cpu()
                      for i in range(0, len(images), batch_size)])
     model.train(was_training)
     return out
@@ -93,10 +96,17 @@ def native_bf16() -> bool:
     return any(probe() for probe in probes if probe is not None)
 
 
+def _mixed_precision(recipe, device) -> bool:
+    """Whether to train in bfloat16 here: asked for, and native on this device."""
+    if not recipe.bf16:
+        return False
+    return torch.cuda.is_bf16_supported() if device.type == "cuda" else native_bf16()
+
+
 def _distillation_loss(logits, teachers, x, temperature, mixed):
     """KL divergence from the teachers' softened probabilities (averaged) to the student's,
     scaled by temperature squared so that its gradients keep their size whatever the temperature."""
-    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=mixed):
+    with torch.no_grad(), torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=mixed):
         target = torch.stack([F.softmax(t.logits(x).float() / temperature, 1) for t in teachers]).mean(0)
     return F.kl_div(F.log_softmax(logits / temperature, 1), target, reduction="batchmean") * temperature ** 2
 
@@ -109,13 +119,15 @@ def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = T
     match the teachers' softened probabilities (averaged) on the same augmented batch: knowledge
     distillation, ``recipe.distill`` setting the balance. Teachers are not changed.
 
-    Each history entry holds the epoch, mean loss, training accuracy (on the
+    Training runs where ``model`` is (``model.to("cuda")`` first to train on a GPU): the data
+    and the random generator move there too. Each history entry holds the epoch, mean loss, training accuracy (on the
     augmented batches), test accuracy (if ``test`` is given) and seconds spent
     training so far (evaluation excluded). ``on_epoch(entry)`` is called after each.
     """
     torch.manual_seed(recipe.seed)
-    generator = torch.Generator().manual_seed(recipe.seed)
-    images, labels = train
+    device = next(model.parameters()).device
+    generator = torch.Generator(device).manual_seed(recipe.seed)
+    images, labels = (t.to(device) for t in train)
     if recipe.channels_last:
         model = model.to(memory_format=torch.channels_last)
     steps_per_epoch = -(-len(images) // recipe.batch_size)
@@ -124,34 +136,38 @@ def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = T
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=recipe.max_lr, epochs=recipe.epochs, steps_per_epoch=steps_per_epoch)
     average = _moving_average(model, recipe.ema)
-    mixed = recipe.bf16 and native_bf16()
+    mixed = _mixed_precision(recipe, device)
     teachers = [] if teacher is None else list(teacher) if isinstance(teacher, (list, tuple)) else [teacher]
     if teachers and not 0 < recipe.distill <= 1:
         raise ValueError(f"distill is the weight of the teacher's targets, above 0 and at most 1, "
                          f"not {recipe.distill}")
     for t in teachers:
-        t.eval()
+        t.eval().to(device)
         if recipe.channels_last:
             t.to(memory_format=torch.channels_last)
-    pool, reframed = _outlier_pool(images, labels, recipe)
+    pool, reframed = _outlier_pool(images.cpu(), labels.cpu(), recipe)
+    if pool is not None:
+        pool, reframed = pool.to(device), reframed.to(device)
     n_out = round(recipe.batch_size * recipe.outliers)
     history, train_seconds = [], 0.0
     bar = tqdm(total=recipe.epochs * steps_per_epoch, disable=not progress, unit="batch")
     for epoch in range(1, recipe.epochs + 1):
         model.train()
         start = time.perf_counter()
-        total_loss, correct = 0.0, 0
+        total_loss = torch.zeros((), device=device)   # summed on the device: no wait per step
+        correct = torch.zeros((), dtype=torch.long, device=device)
         for idx in _batches(len(images), recipe.batch_size, generator, shuffle=True):
             x, y = images[idx], labels[idx]
             if n_out:   # half the digits framed as inputs are, like every non-digit: no shortcut
-                x = torch.where(torch.rand(len(idx), 1, 1, 1, generator=generator) < 0.5, reframed[idx], x)
+                framed = torch.rand(len(idx), 1, 1, 1, generator=generator, device=device) < 0.5
+                x = torch.where(framed, reframed[idx], x)
             x = _augment(x, recipe, generator)
             if n_out:
                 x = torch.cat([x, _outlier_batch(pool, n_out, recipe, generator)])
             x = normalize(x)
             if recipe.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=mixed):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=mixed):
                 logits = model(x).float()
             loss = F.cross_entropy(logits[:len(y)], y, label_smoothing=recipe.label_smoothing)
             if teachers:
@@ -166,9 +182,10 @@ def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = T
             schedule.step()
             if average is not None:
                 average.update_parameters(model)
-            total_loss += loss.item() * len(idx)
-            correct += (logits.argmax(1) == y).sum().item()
+            total_loss += loss.detach() * len(idx)
+            correct += (logits.argmax(1) == y).sum()
             bar.update()
+        total_loss, correct = total_loss.item(), correct.item()   # waits for the device to finish
         train_seconds += time.perf_counter() - start
         entry = {"epoch": epoch, "loss": total_loss / len(images),
                  "train_accuracy": correct / len(images), "seconds": train_seconds}

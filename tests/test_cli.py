@@ -14,7 +14,7 @@ def run(*args, cwd=ROOT):
 def test_help_explains_every_option():
     out = run("train", "--help").stdout
     for option in ("--arch", "--out", "--epochs", "--batch-size", "--max-lr", "--seed",
-                   "--no-augment", "--fast", "--outliers", "--data"):
+                   "--no-augment", "--fast", "--outliers", "--data", "--widths", "--device"):
         assert option in out
     assert "checkpoint" in run("evaluate", "--help").stdout
 
@@ -41,3 +41,27 @@ def test_train_writes_a_loadable_checkpoint(tmp_path):
     assert "saved" in result.stdout and "calibrated on 5,000 held-out training images" in result.stdout
     model = digits.load_model(out)
     assert isinstance(model, digits.MLP) and float(model.temperature) != 1.0
+
+
+def test_train_refuses_bad_widths_and_a_missing_gpu_clearly():
+    for args in (("--arch", "cnn", "--widths", "32,64"), ("--arch", "cnn", "--widths", "a,b,c"),
+                 ("--arch", "cnn", "--widths", "0,64,128")):
+        result = run("train", *args)
+        assert result.returncode == 2 and "three positive channel counts" in result.stderr
+    result = run("train", "--widths", "8,8,8")          # the mlp has no widths
+    assert result.returncode != 0 and "--widths is for --arch cnn" in result.stderr
+    import torch
+    if not torch.cuda.is_available():
+        result = run("train", "--device", "cuda", "--epochs", "1")
+        assert result.returncode != 0 and "no CUDA GPU" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_train_builds_a_cnn_of_the_widths_asked_for(tmp_path):
+    import torch
+    out = tmp_path / "narrow.pth"
+    result = run("train", "--arch", "cnn", "--widths", "4,8,8", "--epochs", "1", "--batch-size", "512",
+                 "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    model = digits.load_model(out)
+    assert isinstance(model, digits.CNN)
+    assert [m.out_channels for m in model.modules() if isinstance(m, torch.nn.Conv2d)] == [4, 4, 4, 8, 8, 8, 8]
