@@ -80,7 +80,7 @@ class CNN(Classifier):
     three stages; the default is cnn.pth's. Dropout is not stored in checkpoints.
     """
 
-    def __init__(self, widths=(32, 64, 128), dropout=0.4):
+    def __init__(self, widths=(48, 96, 192), dropout=0.4):
         super().__init__()
         c1, c2, c3 = widths
         self.features = nn.Sequential(
