@@ -120,9 +120,11 @@ def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = T
     distillation, ``recipe.distill`` setting the balance. Teachers are not changed.
 
     Training runs where ``model`` is (``model.to("cuda")`` first to train on a GPU): the data
-    and the random generator move there too. Each history entry holds the epoch, mean loss, training accuracy (on the
-    augmented batches), test accuracy (if ``test`` is given) and seconds spent
-    training so far (evaluation excluded). ``on_epoch(entry)`` is called after each.
+    and the random generator move there too.
+
+    Each history entry holds the epoch, mean loss, training accuracy (on the augmented
+    batches), test accuracy (if ``test`` is given) and seconds spent training so far
+    (evaluation excluded). ``on_epoch(entry)`` is called after each.
     """
     torch.manual_seed(recipe.seed)
     device = next(model.parameters()).device
