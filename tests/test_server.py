@@ -1,4 +1,6 @@
 """The HTTP API, in process: every endpoint, both ways of sending an image, every bad input."""
+import json
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -158,3 +160,23 @@ def test_a_bad_checkpoint_fails_at_start(tmp_path, name):
     bad.write_bytes(b"not a model")
     with pytest.raises(digits.CheckpointError, match=name):
         server.create_app(bad)
+
+
+def test_two_workers_serve_and_their_shared_socket_sends_replies_without_delay(seven):
+    """`serve --workers 2`: a real server on loopback answers; the socket its workers share
+    passes TCP_NODELAY on to each connection (without it every reply waited ~40 ms for the
+    client's delayed acknowledgement)."""
+    import socket
+    import urllib.request
+
+    import uvicorn
+    with server.running(workers=2) as (url, _):
+        request = urllib.request.Request(url + "/api/predict", data=seven, headers={"content-type": "image/png"})
+        assert json.loads(urllib.request.urlopen(request, timeout=30).read())["digit"] == 7
+    config = uvicorn.Config("digits.server:app_from_environment", host="127.0.0.1", port=0, workers=2)
+    with server._without_delay(config.bind_socket()) as listening:
+        listening.listen()
+        with socket.create_connection(listening.getsockname()):
+            accepted, _ = listening.accept()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
