@@ -90,14 +90,12 @@ def segment(ink: np.ndarray) -> tuple[list[np.ndarray], float]:
     labels, comps = _components(mask)
     if not comps:
         return [], 0.0
-    big = [c for c in comps if c[2] >= 0.15 * max(c[2] for c in comps)]
-    height = float(np.median([c[0].stop - c[0].start for c in big]))
+    height = _digit_height(comps)
     cleaned = _without_rules(mask, height)
     labels, comps = _components(cleaned)
     if not comps:
         return [], 0.0
-    big = [c for c in comps if c[2] >= 0.15 * max(c[2] for c in comps)]
-    height = float(np.median([c[0].stop - c[0].start for c in big]))
+    height = _digit_height(comps)
     pieces = [{"x0": sx.start, "x1": sx.stop, "y0": sy.start, "y1": sy.stop, "labels": [i], "area": area}
               for i, (sy, sx, area) in enumerate(comps, start=1) if area >= max(4, 0.02 * height * height)]
     pieces = _merge_overlapping(sorted(pieces, key=lambda p: p["x0"]), only_short=0.45 * height)
@@ -112,6 +110,20 @@ def segment(ink: np.ndarray) -> tuple[list[np.ndarray], float]:
         # otherwise a dot, comma or dash: not a digit
     groups = _merge_overlapping(sorted(major, key=lambda p: p["x0"]))
     return [np.isin(labels, g["labels"]) for g in groups], height
+
+
+def _digit_height(comps) -> float:
+    """The typical height of the line's digits: the median height of its big pieces, pieces whose
+    columns overlap or touch counted as one (the strokes of a digit drawn in two pieces)."""
+    big = sorted((c for c in comps if c[2] >= 0.15 * max(c[2] for c in comps)), key=lambda c: c[1].start)
+    groups = []                                   # [first column, last column, top row, bottom row]
+    for sy, sx, _ in big:
+        if groups and sx.start <= groups[-1][1]:
+            g = groups[-1]
+            g[1], g[2], g[3] = max(g[1], sx.stop), min(g[2], sy.start), max(g[3], sy.stop)
+        else:
+            groups.append([sx.start, sx.stop, sy.start, sy.stop])
+    return float(np.median([bottom - top for _, _, top, bottom in groups]))
 
 
 def _capped(p, major, height):

@@ -58,6 +58,18 @@ def test_a_five_with_a_floating_bar_is_merged_into_one_digit():
     assert top <= 20 and bottom >= 80            # the box spans bar and bowl: merged, not dropped
 
 
+def test_a_lone_digit_in_two_heavy_pieces_is_one_digit_as_predict_says():
+    """A hurried 5 whose thick bar flies off to the right: with only two pieces on the line, the
+    digit height is that of both together (their columns touch), not the median of the pieces,
+    so the bar is not mistaken for a digit of its own (it read as "52")."""
+    page = Image.new("L", (160, 110), 255)
+    draw = ImageDraw.Draw(page)
+    draw.line([(50, 36), (48, 56)], fill=0, width=7)                       # the stem...
+    draw.arc([(40, 46), (84, 92)], start=-150, end=140, fill=0, width=7)    # ...and bowl
+    draw.line([(76, 22), (112, 18)], fill=0, width=15)                     # the bar, apart
+    assert digits.read(page).text == str(digits.predict(page)[0].digit) == "5"
+
+
 def test_a_four_drawn_in_two_strokes_that_do_not_meet_is_one_digit():
     page = Image.new("L", (300, 110), 255)
     draw = ImageDraw.Draw(page)
