@@ -31,6 +31,7 @@ ASPECT = np.array([(-0.11, 0.20), (-0.95, 0.46), (-0.07, 0.22), (-0.24, 0.21), (
 ASPECT_SLACK = 1.5    # shapes within this many spreads of their digit's usual cost nothing
 TOO_WIDE = 2.5        # a blob this many spreads wider than the digit it reads as is tried as several
 BAR_GAP = 0.1         # a bar above a digit may end this far (share of the digit height) from its columns
+FRAGMENT = 0.6       # a piece under this share of its neighbour's height may be part of the same digit
 JOIN_GAP = 0.12       # neighbouring pieces this close (share of the digit height) may be one broken digit...
 JOIN_RELATIVE = 0.5   # ...and much closer than the digits of the line usually are,
 JOIN_WIDTH = 0.95     # ...if together they are no wider than this share of the height...
@@ -113,12 +114,15 @@ def segment(ink: np.ndarray) -> tuple[list[np.ndarray], float]:
 
 
 def _digit_height(comps) -> float:
-    """The typical height of the line's digits: the median height of its big pieces, pieces whose
-    columns overlap or touch counted as one (the strokes of a digit drawn in two pieces)."""
+    """The typical height of the line's digits: the median height of its big pieces, a piece much
+    shorter than its neighbour and overlapping or touching its columns counted with it (a digit
+    drawn in two pieces: a 5 and its bar), while two digits side by side stay two."""
     big = sorted((c for c in comps if c[2] >= 0.15 * max(c[2] for c in comps)), key=lambda c: c[1].start)
     groups = []                                   # [first column, last column, top row, bottom row]
     for sy, sx, _ in big:
-        if groups and sx.start <= groups[-1][1]:
+        tall = sy.stop - sy.start
+        if groups and sx.start <= groups[-1][1] and \
+                min(tall, groups[-1][3] - groups[-1][2]) < FRAGMENT * max(tall, groups[-1][3] - groups[-1][2]):
             g = groups[-1]
             g[1], g[2], g[3] = max(g[1], sx.stop), min(g[2], sy.start), max(g[3], sy.stop)
         else:
