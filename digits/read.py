@@ -110,6 +110,8 @@ def segment(ink: np.ndarray) -> tuple[list[np.ndarray], float]:
             _absorb(capped, p)
         # otherwise a dot, comma or dash: not a digit
     groups = _merge_overlapping(sorted(major, key=lambda p: p["x0"]))
+    if groups:   # measured again on the candidates, now that the pieces of a digit are together
+        height = float(np.median([g["y1"] - g["y0"] for g in groups]))
     return [np.isin(labels, g["labels"]) for g in groups], height
 
 
