@@ -13,11 +13,11 @@ def test_cnn_maps_image_batches_to_ten_logits():
     assert digits.CNN((8, 16, 32))(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
 
 
-def test_committed_cnn_loads_through_load_model_and_holds_99_5(mnist_test):
+def test_committed_cnn_loads_through_load_model_and_holds_its_accuracy(mnist_test):
     """cnn.pth scores 99.67 %; the 99.7 % goal is not reached yet (see README)."""
     model = digits.load_model(ROOT / "cnn.pth")
     assert isinstance(model, digits.CNN) and not model.training
-    assert digits.evaluate(model, *mnist_test)["accuracy"] >= 0.995
+    assert digits.evaluate(model, *mnist_test)["accuracy"] >= 0.9965
 
 
 def test_load_model_reads_the_cnn_widths_from_the_file(tmp_path):
