@@ -49,12 +49,8 @@ def _train(args) -> int:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise SystemExit(f"error: --device {args.device}: PyTorch sees no CUDA GPU here")
     torch.manual_seed(recipe.seed)          # the initial weights too
-    if args.arch == "mlp":
-        model = models.MLP()
-    elif args.fast:
-        model = models.CNN(args.widths or models.CNN_FAST_WIDTHS, dropout=models.CNN_FAST_DROPOUT)
-    else:
-        model = models.CNN(args.widths) if args.widths else models.CNN()
+    widths = {"widths": args.widths} if args.widths else {}
+    model = models.MLP() if args.arch == "mlp" else models.fast_cnn(**widths) if args.fast else models.CNN(**widths)
     train_set, validation = data.split_validation(*data.load_mnist(True, args.data))
     test_set = data.load_mnist(False, args.data)
     teachers = [models.load_model(path) for path in args.teacher or ()]

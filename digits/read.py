@@ -119,16 +119,17 @@ def _digit_height(comps) -> float:
     """The typical height of the line's digits: the median height of its big pieces, a piece much
     shorter than its neighbour and overlapping or touching its columns counted with it (a digit
     drawn in two pieces: a 5 and its bar), while two digits side by side stay two."""
-    big = sorted((c for c in comps if c[2] >= 0.15 * max(c[2] for c in comps)), key=lambda c: c[1].start)
+    largest = max(c[2] for c in comps)
+    big = sorted((c for c in comps if c[2] >= 0.15 * largest), key=lambda c: c[1].start)
     groups = []                                   # [first column, last column, top row, bottom row]
     for sy, sx, _ in big:
-        tall = sy.stop - sy.start
-        if groups and sx.start <= groups[-1][1] and \
-                min(tall, groups[-1][3] - groups[-1][2]) < FRAGMENT * max(tall, groups[-1][3] - groups[-1][2]):
+        if groups and sx.start <= groups[-1][1]:
             g = groups[-1]
-            g[1], g[2], g[3] = max(g[1], sx.stop), min(g[2], sy.start), max(g[3], sy.stop)
-        else:
-            groups.append([sx.start, sx.stop, sy.start, sy.stop])
+            shorter, taller = sorted((sy.stop - sy.start, g[3] - g[2]))
+            if shorter < FRAGMENT * taller:
+                g[1], g[2], g[3] = max(g[1], sx.stop), min(g[2], sy.start), max(g[3], sy.stop)
+                continue
+        groups.append([sx.start, sx.stop, sy.start, sy.stop])
     return float(np.median([bottom - top for _, _, top, bottom in groups]))
 
 

@@ -147,7 +147,7 @@ def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = T
         t.eval().to(device)
         if recipe.channels_last:
             t.to(memory_format=torch.channels_last)
-    pool, reframed = _outlier_pool(images.cpu(), labels.cpu(), recipe)
+    pool, reframed = _outlier_pool(*(t.cpu() for t in train), recipe)   # built on the CPU, then moved
     if pool is not None:
         pool, reframed = pool.to(device), reframed.to(device)
     n_out = round(recipe.batch_size * recipe.outliers)
