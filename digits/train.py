@@ -76,7 +76,8 @@ def _augment(x, recipe, generator):
 
 def _outlier_batch(pool, n, recipe, generator):
     """``n`` non-digits from the pool, moved, bent and thickened like the digits they join."""
-    return _augment(pool[torch.randint(len(pool), (n,), generator=generator)], recipe, generator)
+    picks = torch.randint(len(pool), (n,), generator=generator, device=pool.device)
+    return _augment(pool[picks], recipe, generator)
 
 
 def _moving_average(model, decay):
