@@ -10,6 +10,7 @@ and batch reading through the CLI: files per second and peak memory, 1,000 vs 10
 
     python benchmarks/confidence.py [--count 10000] [--non-digits 2000] [--numbers 300]
                                     [--files 10000 1000] [--skip-batch]
+                                    [--models model.pth cnn.pth]
 """
 from __future__ import annotations
 
@@ -178,12 +179,14 @@ def main():
     parser.add_argument("--skip-batch", action="store_true")
     parser.add_argument("--only-batch", action="store_true", help="just the batch-reading table")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--models", nargs="+", default=["model.pth", "cnn.pth"],
+                        help="checkpoints to compare (default: the shipped ones); read uses the last")
     args = parser.parse_args()
 
     if args.only_batch:
         print(markdown_table(["command", "files", "seconds", "files/s", "peak MiB"], batch_rows(args.files)))
         return
-    models = {name: digits.load_model(ROOT / name) for name in ("model.pth", "cnn.pth")}
+    models = {Path(path).name: digits.load_model(ROOT / path) for path in args.models}
     images, labels = digits.load_mnist(False)
     mnist = (digits.normalize(images[:args.count]), labels[:args.count])
     sets = {"MNIST test": mnist, "real-world": preprocessed(rendered_test_set(args.count, args.seed))}
@@ -191,9 +194,10 @@ def main():
     cal_rows, rej_rows = calibration_rows(models, sets)
     print("\nCalibration (ECE, 15 bins; temperature fitted on 5,000 held-out training images)\n")
     print(markdown_table(["model", "images", "accuracy", "ECE raw", "ECE calibrated", "temperature"], cal_rows))
-    rej_rows += read_rows(models["cnn.pth"], args.numbers, args.seed)
+    reader = Path(args.models[-1]).name
+    rej_rows += read_rows(models[reader], args.numbers, args.seed)
     print("\nError among accepted answers when the least confident share is rejected "
-          "(calibrated; read: whole strings, cnn.pth)\n")
+          f"(calibrated; read: whole strings, {reader})\n")
     print(markdown_table(["model, images"] + [f"reject {r:.0%}" for r in RATES], rej_rows))
     font_files = fonts()
     families = sorted({Path(f).parent.name for f in font_files}) or ["Pillow's default font only"]
