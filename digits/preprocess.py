@@ -21,6 +21,7 @@ MIN_SIDE = 8                 # smaller images cannot hold a legible digit
 WORK_SIDE = 128              # images are shrunk to at most this side before cleaning...
 MIN_WORK_SIDE = 64           # ...and small ones enlarged to at least this, so 1-px strokes survive
 PAPER = 0.05                 # framed values below this are paper (exactly 0, as in MNIST)
+ZOOM = 0.3                   # ink spanning less of the working image than this is looked at closer
 
 
 class ImageError(ValueError):
@@ -151,21 +152,44 @@ def working_size(grey: np.ndarray) -> np.ndarray:
 def ink_map(grey: np.ndarray) -> np.ndarray:
     """Ink strength in [0, 1] (bright ink on black, as MNIST) from a grey image.
 
-    Polarity: the ink is the minority, so whichever tail lies farther from the
-    median is ink. Paper tone and lighting gradients are removed by subtracting a
-    background estimated with a grey opening wider than any stroke.
+    Polarity: the ink is the minority, so whichever tail lies farther from the paper is
+    ink (``dark_ink``). The paper's tone, lighting gradients and shadows, sharp-edged
+    ones too, are then removed by estimating the paper under the strokes with a grey
+    closing (dark ink) or opening (light ink) wider than any stroke. Dark ink on paper
+    is measured against that paper (a ratio: a shadow dims ink and paper alike), light
+    ink on a board by its difference from it.
     """
-    lo, median, hi = percentiles(_sample(grey), [1, 50, 99])
-    ink = grey if hi - median > median - lo else 1.0 - grey
-    ink = _median3(ink)                                          # salt-and-pepper speckle, dither
-    k = max(3, min(ink.shape) // 3)
-    small = ink[::2, ::2] if min(ink.shape) >= 32 else ink       # the background is smooth
-    background = ndimage.grey_opening(small, size=(k // (2 if small is not ink else 1),) * 2)
-    background = ndimage.uniform_filter(background, size=3)
-    if small is not ink:
-        background = np.asarray(Image.fromarray(background, "F").resize(ink.shape[::-1], Image.Resampling.BILINEAR))
-    ink = np.clip(ink - background, 0, None)
-    return ink
+    dark = dark_ink(grey)
+    grey = _median3(grey)                                        # salt-and-pepper speckle, dither
+    k = max(3, min(grey.shape) // 3)
+    if dark:
+        paper = ndimage.grey_closing(grey, size=(k, k))
+        return np.clip(1.0 - grey / np.maximum(paper, 0.02), 0, 1).astype(np.float32)
+    board = ndimage.grey_opening(grey, size=(k, k))
+    return np.clip(grey - board, 0, 1).astype(np.float32)
+
+
+def dark_ink(grey: np.ndarray) -> bool:
+    """Whether the ink is darker than the paper.
+
+    The image's edge is paper (people frame a digit with a margin), lit or in shadow:
+    the ink is whichever extreme of the image lies beyond every tone of the edge. Where
+    that does not decide (a digit cut by the edge, faint pencil), the ink is the tail of
+    the histogram farther from the paper on a thumbnail flattened by a median filter
+    wider than a stroke, so that a shadow's edge or a lighting gradient leaves no step.
+    """
+    edge = np.concatenate([grey[:2].ravel(), grey[-2:].ravel(), grey[:, :2].ravel(), grey[:, -2:].ravel()])
+    edge_lo, edge_hi = percentiles(edge, [5, 95])
+    lo, hi = percentiles(_sample(grey), [1, 99])
+    below, above = edge_lo - lo, hi - edge_hi
+    if max(below, above) >= 0.08 and max(below, above) >= 2 * min(below, above):
+        return below > above
+    step = max(1, max(grey.shape) // 32)
+    thumb = grey[:grey.shape[0] // step * step, :grey.shape[1] // step * step]
+    thumb = thumb.reshape(thumb.shape[0] // step, step, -1, step).mean((1, 3))
+    flat = thumb - ndimage.median_filter(thumb, size=max(3, min(thumb.shape) // 3), mode="nearest")
+    lo, hi = percentiles(flat, [1, 99])
+    return -lo >= hi
 
 
 def _median3(a: np.ndarray) -> np.ndarray:
@@ -223,12 +247,42 @@ def clean(ink: np.ndarray) -> np.ndarray:
     sizes = np.bincount(labels.ravel(), minlength=n + 1)
     keep = sizes >= max(2, 0.02 * sizes[1:].max())               # specks are tiny beside strokes
     keep[0] = False
+    for frame_label in _box_frames(labels, keep):                  # a printed box around the digit
+        keep[frame_label] = False
+        keep &= sizes >= max(2, 0.02 * sizes[keep].max()) if keep.any() else keep
     kept = _dilate3(keep[labels])                                  # keep the strokes' soft edges
     strong = percentiles(_sample(ink[mask]), [90])[0]
     out = np.where(kept, ink / max(strong, 1e-6), 0.0)
     if (out > 0.5).sum() < 3:
         raise NoDigitError("no digit found: only specks of ink")
     return np.clip(out, 0, 1).astype(np.float32)
+
+
+def _box_frames(labels: np.ndarray, keep: np.ndarray) -> list[int]:
+    """Labels of kept pieces that are a box drawn around other kept ink (a form's field):
+    nearly all their pixels lie in a band along their own bounding box's sides, and that
+    box encloses another kept piece. A 0 or an O has its pixels on a curve, not on the box."""
+    boxes = ndimage.find_objects(labels)
+    frames = []
+    for label in np.flatnonzero(keep):
+        rows, cols = boxes[label - 1]
+        h, w = rows.stop - rows.start, cols.stop - cols.start
+        if min(h, w) < 12:
+            continue
+        band = max(2, round(0.1 * min(h, w)))
+        piece = labels[rows, cols] == label
+        inner = piece[band:-band, band:-band]
+        if inner.sum() > 0.1 * piece.sum():
+            continue
+        corners = [piece[:band, :band], piece[:band, -band:], piece[-band:, :band], piece[-band:, -band:]]
+        if not all(c.any() for c in corners):
+            continue
+        enclosed = [other for other in np.flatnonzero(keep) if other != label
+                    and boxes[other - 1][0].start >= rows.start and boxes[other - 1][0].stop <= rows.stop
+                    and boxes[other - 1][1].start >= cols.start and boxes[other - 1][1].stop <= cols.stop]
+        if enclosed:
+            frames.append(int(label))
+    return frames
 
 
 def _otsu(values: np.ndarray) -> float:
@@ -268,13 +322,39 @@ def frame(ink: np.ndarray, box: int = 20, size: int = 28) -> np.ndarray:
 
 
 def stages(source) -> dict:
-    """Every step of preprocessing, for pictures: original, grey, ink, cleaned, framed 28x28."""
+    """Every step of preprocessing, for pictures: original, grey, ink, cleaned, framed 28x28.
+
+    A digit that fills little of a large picture (a photo of a page) is found at working
+    size, then cleaned again from the picture's own pixels around it ("grey" is that crop).
+    """
     original = open_image(source)
-    grey = working_size(to_grey(original))
+    full = to_grey(original)
+    grey = working_size(full)
     ink = ink_map(grey)
     cleaned = clean(ink)
+    closer = _around_ink(full, cleaned)
+    if closer is not None:
+        grey = working_size(closer)
+        ink = ink_map(grey)
+        cleaned = clean(ink)
     return {"original": original, "grey": grey, "ink": ink, "cleaned": cleaned,
             "framed": frame(cleaned)}
+
+
+def _around_ink(full: np.ndarray, cleaned: np.ndarray) -> np.ndarray | None:
+    """The full-resolution pixels around the ink, with a margin of half the ink's size,
+    when the ink spans under ZOOM of the working image and the picture has more pixels
+    than the working image to offer; None otherwise."""
+    rows, cols = np.nonzero(cleaned > PAPER)
+    extent = max(rows.max() - rows.min(), cols.max() - cols.min()) + 1
+    scale = max(full.shape) / max(cleaned.shape)
+    if extent >= ZOOM * max(cleaned.shape) or scale < 1.5:
+        return None
+    margin = extent / 2
+    top, bottom = (max(0, int((rows.min() - margin) * scale)), int((rows.max() + 1 + margin) * scale))
+    left, right = (max(0, int((cols.min() - margin) * scale)), int((cols.max() + 1 + margin) * scale))
+    crop = full[top:bottom, left:right]
+    return crop if min(crop.shape) >= MIN_SIDE else None
 
 
 def to_mnist(source) -> np.ndarray:

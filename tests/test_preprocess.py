@@ -216,3 +216,36 @@ def test_fast_helpers_agree_with_numpy_and_scipy():
         assert np.allclose(_centre_of_mass(glyph), ndimage.center_of_mass(glyph))
         values = rng.random(rng.integers(1, 5000)).astype(np.float32)
         assert np.allclose(percentiles(values, [1, 50, 90, 99]), np.percentile(values, [1, 50, 90, 99]))
+
+
+# ---------------------------------------------------------------- harder real-world pictures
+
+def shadowed(image, share=0.6, depth=0.5):
+    """The picture with a sharp-edged diagonal shadow over about ``share`` of it, ``depth`` as bright."""
+    a = np.asarray(image, np.float32)
+    h, w = a.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    shadow = (xx / w + yy / h) > 2 * (1 - share)
+    return Image.fromarray((a * np.where(shadow, depth, 1.0)[..., None]).astype(np.uint8))
+
+
+def test_a_sharp_edged_shadow_over_most_of_the_picture_is_not_ink():
+    assert difference(digits.preprocess(shadowed(seven())), digits.preprocess(seven())) < 0.03
+
+
+def test_a_box_printed_around_the_digit_is_left_out():
+    boxed = seven((160, 160))
+    ImageDraw.Draw(boxed).rectangle([8, 8, 151, 151], outline=(40, 40, 40), width=3)
+    assert difference(digits.preprocess(boxed), digits.preprocess(seven((160, 160)))) < 0.03
+
+
+def test_a_zero_is_not_mistaken_for_a_box():
+    zero = Image.new("RGB", (160, 160), (240, 235, 220))
+    ImageDraw.Draw(zero).ellipse([40, 20, 120, 140], outline=(20, 20, 40), width=10)
+    assert to_mnist(zero)[4:24, 4:24].max() > 0.9 and (to_mnist(zero) > 0.5).sum() > 60
+
+
+def test_a_small_digit_in_a_large_photo_is_looked_at_closely():
+    page = Image.new("RGB", (1400, 1200), (240, 235, 220))
+    page.paste(seven((60, 80), width=4), (900, 700))
+    assert difference(digits.preprocess(page), digits.preprocess(seven((60, 80), width=4))) < 0.04
