@@ -7,7 +7,12 @@ pipeline: decode -> digits.preprocess -> model. Prints, for each shipped model, 
 clean MNIST-test accuracy beside the real-world one, per condition, and the seconds
 per image for a single image on one core.
 
-    python benchmarks/robustness.py [--count 10000] [--seed 0]
+Then harder conditions (digits.synth.render_condition: a sharp-edged shadow, faint pencil,
+ruled and squared paper, a printed box around the digit, a small digit in a large photo),
+``--per-condition`` test digits each, as accuracy per model.
+
+    python benchmarks/robustness.py [--count 10000] [--per-condition 1000] [--seed 0]
+                                    [--only-conditions]
 """
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ from tqdm import tqdm
 
 import digits
 from digits.predict import resolve_model
-from digits.synth import render
+from digits.synth import CONDITIONS, render, render_condition
 from tables import markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,11 +76,44 @@ def seconds_per_image(model, samples, n=300):
     return float(np.median(times))
 
 
+def condition_accuracy(models: dict, per_condition: int, seed: int) -> list[list[str]]:
+    """One row per hard condition: accuracy of each model on the same rendered test digits
+    (a picture refused as holding no digit counts as wrong)."""
+    images, labels = digits.load_mnist(False)
+    rows = []
+    for condition in CONDITIONS:
+        rng = np.random.default_rng(seed)
+        pictures = [render_condition(images[i, 0].numpy(), rng, condition)
+                    for i in tqdm(range(per_condition), desc=condition, unit="img")]
+        row = [condition]
+        for model in models.values():
+            correct = 0
+            for picture, label in zip(pictures, labels[:per_condition].tolist()):
+                try:
+                    correct += digits.predict(picture, model=model)[0].digit == label
+                except digits.ImageError:
+                    pass
+            row.append(f"{correct / per_condition:.2%}")
+        rows.append(row)
+    return rows
+
+
+def print_conditions(per_condition: int, seed: int):
+    models = {name: resolve_model(ROOT / name) for name in ("model.pth", "cnn.onnx") if (ROOT / name).is_file()}
+    print(f"\nHarder conditions, {per_condition:,} MNIST test digits each (seed {seed})\n")
+    print(markdown_table(["condition"] + list(models), condition_accuracy(models, per_condition, seed)))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=10_000, help="test digits to render (default: all)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--per-condition", type=int, default=1000, help="test digits per hard condition")
+    parser.add_argument("--only-conditions", action="store_true", help="just the hard-conditions table")
     args = parser.parse_args()
+    if args.only_conditions:
+        print_conditions(args.per_condition, args.seed)
+        return
     samples = rendered_test_set(args.count, args.seed)
     clean_images, clean_labels = digits.load_mnist(False)
     rows, conditions = [], {}
@@ -95,6 +133,7 @@ def main():
     names = list(conditions)
     keys = sorted({k for c in conditions.values() for k in c})
     print(markdown_table(["condition"] + names, [[k] + [f"{conditions[n][k]:.2%}" for n in names] for k in keys]))
+    print_conditions(args.per_condition, args.seed)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,79 @@ def photograph(coverage: np.ndarray, rng: np.random.Generator, polarity: str | N
     return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
 
 
+def _glyph(digit: np.ndarray, height: int) -> np.ndarray:
+    """An MNIST digit's 20x20 box scaled to ``height`` px, ink bright in [0, 1]."""
+    ink = np.asarray(digit, dtype=np.float32)
+    ink = ink / 255 if ink.max() > 1 else ink
+    box = ink[4:24, 4:24] if ink[:4].max() == 0 else ink
+    return np.asarray(Image.fromarray(box, "F").resize((height, height), Image.Resampling.BICUBIC)).clip(0, 1)
+
+
+def _placed(glyph: np.ndarray, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    canvas = np.zeros((height, width), np.float32)
+    top = rng.integers(0, height - glyph.shape[0] + 1)
+    left = rng.integers(0, width - glyph.shape[1] + 1)
+    canvas[top:top + glyph.shape[0], left:left + glyph.shape[1]] = glyph
+    return canvas
+
+
+def _ruling(shape, rng: np.random.Generator, step: int, squared: bool) -> np.ndarray:
+    """Faint printed lines every ``step`` px (and columns too on squared paper)."""
+    lines = np.zeros(shape, np.float32)
+    strength, width, offset = rng.uniform(0.15, 0.4), max(1, shape[0] // 150), int(rng.integers(0, step))
+    for y in range(offset, shape[0], step):
+        lines[y:y + width] = strength
+    if squared:
+        for x in range(offset, shape[1], step):
+            lines[:, x:x + width] = strength
+    return lines
+
+
+CONDITIONS = ("shadow", "pencil", "lined paper", "squared paper", "boxed", "small in a large photo")
+
+
+def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str) -> Image.Image:
+    """One MNIST digit photographed in a harder real-world condition than ``render``'s
+    (dark ink): a sharp-edged shadow across the picture, faint textured pencil, ruled or
+    squared paper, a printed box around the digit (forms), or a small digit in a large photo."""
+    if condition == "shadow":
+        picture = np.asarray(render(digit, rng, "dark"), np.float32)
+        h, w = picture.shape[:2]
+        yy, xx = np.mgrid[0:h, 0:w]
+        angle = rng.uniform(0, np.pi)
+        shaded = (np.cos(angle) * (xx - w * rng.uniform(0.3, 0.7))
+                  + np.sin(angle) * (yy - h * rng.uniform(0.3, 0.7))) > 0
+        picture = picture * np.where(shaded, rng.uniform(0.4, 0.65), 1.0)[..., None]
+        return Image.fromarray(picture.clip(0, 255).astype(np.uint8), "RGB")
+    if condition == "pencil":
+        side = int(rng.integers(60, 300))
+        coverage = ndimage.gaussian_filter(_placed(_glyph(digit, int(side * rng.uniform(0.5, 0.8))), side, side, rng), 0.7)
+        grain = 0.7 + 0.3 * rng.random(coverage.shape)                 # graphite on paper's tooth
+        return photograph((coverage * rng.uniform(0.25, 0.45) * grain).astype(np.float32), rng, "dark")
+    if condition in ("lined paper", "squared paper"):
+        side = int(rng.integers(80, 300))
+        height = int(side * rng.uniform(0.4, 0.7))
+        coverage = ndimage.gaussian_filter(_placed(_glyph(digit, height), side, side, rng), 0.7)
+        ruling = _ruling(coverage.shape, rng, int(height * rng.uniform(0.3, 0.6)), condition == "squared paper")
+        return photograph(np.maximum(coverage, ruling), rng, "dark")
+    if condition == "boxed":
+        side = int(rng.integers(60, 250))
+        height = int(side * rng.uniform(0.5, 0.7))
+        coverage = np.zeros((side, side), np.float32)
+        top, left = (side - height) // 2 + rng.integers(-3, 4, 2)
+        coverage[top:top + height, left:left + height] = _glyph(digit, height)
+        m, w = int(side * 0.08), max(1, side // 60)
+        coverage[m:m + w, m:-m] = coverage[-m - w:-m, m:-m] = 1
+        coverage[m:-m, m:m + w] = coverage[m:-m, -m - w:-m] = 1
+        return photograph(ndimage.gaussian_filter(coverage, 0.7), rng, "dark")
+    if condition == "small in a large photo":
+        side = int(rng.integers(600, 1600))
+        height = int(side * rng.uniform(0.08, 0.2))
+        glyph = ndimage.grey_dilation(_glyph(digit, height), size=(max(1, height // 25),) * 2)
+        return photograph(ndimage.gaussian_filter(_placed(glyph, side, side, rng), 1.0), rng, "dark")
+    raise ValueError(f"unknown condition {condition!r}; one of {', '.join(CONDITIONS)}")
+
+
 GAPS = {"wide": (0.25, 0.6), "narrow": (0.05, 0.2), "touching": (-0.06, 0.0), "overlapping": (-0.25, -0.1)}
 
 

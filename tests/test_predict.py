@@ -7,7 +7,7 @@ from hypothesis.extra.numpy import arrays
 
 import digits
 from conftest import ROOT
-from digits.synth import render
+from digits.synth import CONDITIONS, render, render_condition
 
 
 @pytest.fixture(scope="module")
@@ -17,6 +17,21 @@ def photos(mnist_test):
     images, labels = mnist_test
     picks = rng.choice(len(images), 200, replace=False)
     return [render(images[i, 0].numpy(), rng) for i in picks], labels[picks].tolist()
+
+
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_harder_real_world_pictures_are_read(mnist_test, condition):
+    """A shadow, pencil, ruled or squared paper, a printed box, a small digit in a large
+    photo: 20 test digits each, at most one wrong or refused."""
+    images, labels = mnist_test
+    rng = np.random.default_rng(7)
+    right = 0
+    for i in range(20):
+        try:
+            right += digits.predict(render_condition(images[i, 0].numpy(), rng, condition))[0].digit == labels[i]
+        except digits.ImageError:
+            pass
+    assert right >= 19
 
 
 def test_one_image_gives_a_list_of_one_prediction(photos):
