@@ -247,9 +247,10 @@ def clean(ink: np.ndarray) -> np.ndarray:
     sizes = np.bincount(labels.ravel(), minlength=n + 1)
     keep = sizes >= max(2, 0.02 * sizes[1:].max())               # specks are tiny beside strokes
     keep[0] = False
-    for frame_label in _box_frames(labels, keep):                  # a printed box around the digit
-        keep[frame_label] = False
-        keep &= sizes >= max(2, 0.02 * sizes[keep].max()) if keep.any() else keep
+    frames = _box_frames(labels, keep)                             # a printed box around the digit
+    if frames:
+        keep[frames] = False                                       # specks are judged against the
+        keep &= sizes >= max(2, 0.02 * sizes[keep].max())          # digit now, not against the box
     kept = _dilate3(keep[labels])                                  # keep the strokes' soft edges
     strong = percentiles(_sample(ink[mask]), [90])[0]
     out = np.where(kept, ink / max(strong, 1e-6), 0.0)

@@ -15,14 +15,19 @@ from scipy import ndimage
 INKS = [(20, 20, 25), (25, 35, 120), (30, 30, 90), (150, 25, 30), (60, 60, 60)]
 
 
-def render(digit: np.ndarray, rng: np.random.Generator, polarity: str | None = None) -> Image.Image:
-    """One MNIST digit (28x28, ink bright, values 0-1 or 0-255) as a random real-world RGB image."""
+def _glyph(digit: np.ndarray, height: int) -> np.ndarray:
+    """An MNIST digit's 20x20 box scaled to ``height`` px, ink bright in [0, 1]."""
     ink = np.asarray(digit, dtype=np.float32)
     ink = ink / 255 if ink.max() > 1 else ink
+    box = ink[4:24, 4:24] if ink[:4].max() == 0 else ink
+    return np.asarray(Image.fromarray(box, "F").resize((height, height), Image.Resampling.BICUBIC)).clip(0, 1)
+
+
+def render(digit: np.ndarray, rng: np.random.Generator, polarity: str | None = None) -> Image.Image:
+    """One MNIST digit (28x28, ink bright, values 0-1 or 0-255) as a random real-world RGB image."""
     side = int(rng.integers(30, 301))                         # the picture: 30 to 300 px
     glyph_h = max(14, int(side * rng.uniform(0.45, 0.85)))    # the digit's share of it
-    up = np.asarray(Image.fromarray(ink[4:24, 4:24] if ink[:4].max() == 0 else ink, "F")
-                    .resize((glyph_h, glyph_h), Image.Resampling.BICUBIC)).clip(0, 1)
+    up = _glyph(digit, glyph_h)
     up = ndimage.rotate(up, rng.uniform(-8, 8), reshape=True, order=1)
     pen = rng.choice(["thin", "normal", "thick"], p=[0.25, 0.5, 0.25])
     radius = max(1, round(glyph_h / 40))
@@ -62,14 +67,6 @@ def photograph(coverage: np.ndarray, rng: np.random.Generator, polarity: str | N
     buffer = io.BytesIO()
     picture.save(buffer, "JPEG", quality=int(rng.integers(30, 95)))              # compression
     return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-
-
-def _glyph(digit: np.ndarray, height: int) -> np.ndarray:
-    """An MNIST digit's 20x20 box scaled to ``height`` px, ink bright in [0, 1]."""
-    ink = np.asarray(digit, dtype=np.float32)
-    ink = ink / 255 if ink.max() > 1 else ink
-    box = ink[4:24, 4:24] if ink[:4].max() == 0 else ink
-    return np.asarray(Image.fromarray(box, "F").resize((height, height), Image.Resampling.BICUBIC)).clip(0, 1)
 
 
 def _placed(glyph: np.ndarray, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
