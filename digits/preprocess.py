@@ -247,7 +247,7 @@ def clean(ink: np.ndarray) -> np.ndarray:
     sizes = np.bincount(labels.ravel(), minlength=n + 1)
     keep = sizes >= max(2, 0.02 * sizes[1:].max())               # specks are tiny beside strokes
     keep[0] = False
-    frames = _box_frames(labels, keep)                             # a printed box around the digit
+    frames = _box_frames(labels, keep) + _rules(labels, keep)      # a printed box, a form's line
     if frames:
         keep[frames] = False                                       # specks are judged against the
         keep &= sizes >= max(2, 0.02 * sizes[keep].max())          # digit now, not against the box
@@ -284,6 +284,23 @@ def _box_frames(labels: np.ndarray, keep: np.ndarray) -> list[int]:
         if enclosed:
             frames.append(int(label))
     return frames
+
+
+def _rules(labels: np.ndarray, keep: np.ndarray) -> list[int]:
+    """Labels of kept pieces that are a horizontal line to write on (a form's field, an
+    underline): thin and straight (at most a tenth as tall as long) and longer than one and
+    a half times the rest of the ink is wide. A 5's loose bar is no longer than the 5."""
+    boxes = ndimage.find_objects(labels)
+    rules = []
+    for label in np.flatnonzero(keep):
+        rows, cols = boxes[label - 1]
+        h, w = rows.stop - rows.start, cols.stop - cols.start
+        rest = [boxes[other - 1][1] for other in np.flatnonzero(keep) if other != label]
+        if not rest or h > 0.1 * w:
+            continue
+        if w > 1.5 * (max(c.stop for c in rest) - min(c.start for c in rest)):
+            rules.append(int(label))
+    return rules
 
 
 def _otsu(values: np.ndarray) -> float:

@@ -89,13 +89,14 @@ def _ruling(shape, rng: np.random.Generator, step: int, squared: bool) -> np.nda
     return lines
 
 
-CONDITIONS = ("shadow", "pencil", "lined paper", "squared paper", "boxed", "small in a large photo")
+CONDITIONS = ("shadow", "pencil", "lined paper", "squared paper", "boxed", "form line", "small in a large photo")
 
 
 def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str) -> Image.Image:
     """One MNIST digit photographed in a harder real-world condition than ``render``'s
     (dark ink): a sharp-edged shadow across the picture, faint textured pencil, ruled or
-    squared paper, a printed box around the digit (forms), or a small digit in a large photo."""
+    squared paper, a printed box around the digit or a printed line under it (forms), or a
+    small digit in a large photo."""
     if condition == "shadow":
         picture = np.asarray(render(digit, rng, "dark"), np.float32)
         h, w = picture.shape[:2]
@@ -125,6 +126,15 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
         m, w = int(side * 0.08), max(1, side // 60)
         coverage[m:m + w, m:-m] = coverage[-m - w:-m, m:-m] = 1
         coverage[m:-m, m:m + w] = coverage[m:-m, -m - w:-m] = 1
+        return photograph(ndimage.gaussian_filter(coverage, 0.7), rng, "dark")
+    if condition == "form line":
+        side = int(rng.integers(80, 250))
+        height = int(side * rng.uniform(0.45, 0.65))
+        coverage = np.zeros((side, side), np.float32)
+        top, left = int(side * 0.12) + rng.integers(0, 5), (side - height) // 2 + rng.integers(-5, 6)
+        coverage[top:top + height, left:left + height] = _glyph(digit, height)
+        line = top + height + int(rng.integers(2, max(3, side // 10)))
+        coverage[line:line + max(1, side // 70), int(side * rng.uniform(0, 0.1)):int(side * rng.uniform(0.9, 1.0))] = 1
         return photograph(ndimage.gaussian_filter(coverage, 0.7), rng, "dark")
     if condition == "small in a large photo":
         side = int(rng.integers(600, 1600))

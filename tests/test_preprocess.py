@@ -249,3 +249,19 @@ def test_a_small_digit_in_a_large_photo_is_looked_at_closely():
     page = Image.new("RGB", (1400, 1200), (240, 235, 220))
     page.paste(seven((60, 80), width=4), (900, 700))
     assert difference(digits.preprocess(page), digits.preprocess(seven((60, 80), width=4))) < 0.04
+
+
+def test_a_printed_line_under_the_digit_is_left_out():
+    field = seven((160, 160))
+    ImageDraw.Draw(field).line([(5, 140), (155, 140)], fill=(40, 40, 40), width=3)
+    assert difference(digits.preprocess(field), digits.preprocess(seven((160, 160)))) < 0.03
+
+
+def test_a_loose_bar_as_wide_as_the_digit_is_kept():
+    """A 5 or a 7 whose bar floats free: the bar is part of the digit, not a line to write on."""
+    image = Image.new("RGB", (120, 160), (240, 235, 220))
+    draw = ImageDraw.Draw(image)
+    draw.line([(36, 40), (84, 40)], fill=(20, 20, 40), width=10)            # the bar, on its own
+    draw.line([(84, 58), (54, 128)], fill=(20, 20, 40), width=10)           # the stem
+    out = to_mnist(image)
+    assert out[:10].max() > 0.9 and out[14:].max() > 0.9
