@@ -342,12 +342,16 @@ def frame(ink: np.ndarray, box: int = 20, size: int = 28) -> np.ndarray:
 def stages(source) -> dict:
     """Every step of preprocessing, for pictures: original, grey, ink, cleaned, framed 28x28.
 
-    A digit that fills little of a large picture (a photo of a page) is found at working
-    size, then cleaned again from the picture's own pixels around it ("grey" is that crop).
+    A sheet of paper photographed on a darker desk is cut out first; a digit that fills
+    little of a large picture is found at working size, then cleaned again from the picture's
+    own pixels around it ("grey" is then that crop).
     """
     original = open_image(source)
     full = to_grey(original)
     grey = working_size(full)
+    page = _page_of(full, grey)
+    if page is not None:
+        full, grey = page, working_size(page)
     ink = ink_map(grey)
     cleaned = clean(ink)
     closer = _around_ink(full, cleaned)
@@ -357,6 +361,56 @@ def stages(source) -> dict:
         cleaned = clean(ink)
     return {"original": original, "grey": grey, "ink": ink, "cleaned": cleaned,
             "framed": frame(cleaned)}
+
+
+def _page_of(full: np.ndarray, grey: np.ndarray) -> np.ndarray | None:
+    """The sheet of paper, when the picture shows one lying on something darker.
+
+    The largest bright region, its holes (the writing) filled, is taken for a sheet when it
+    covers over a third of the picture, is nearly rectangular (tilted a little: straight
+    sides), is nearly all
+    bright itself (not a bold chalk digit with its holes filled), leaves the desk showing on at
+    least two sides and meets it at a sharp edge (not the soft border of uneven light). Returns
+    the full-resolution pixels of its bounding box with the desk and the sheet's rim painted in
+    the paper's tone; None otherwise.
+    """
+    if float(grey.max()) - float(grey.min()) < 0.08:                # flat: no sheet, no ink
+        return None
+    bright = grey > _otsu(grey)
+    labels, n = ndimage.label(bright)
+    if n == 0:
+        return None
+    largest = labels == np.argmax(np.bincount(labels.ravel())[1:]) + 1
+    sheet = ndimage.binary_fill_holes(largest)
+    rows, cols = ndimage.find_objects(sheet.astype(np.int32))[0]
+    area, box = sheet.sum(), (rows.stop - rows.start) * (cols.stop - cols.start)
+    h, w = grey.shape
+    margin = 0.02 * max(h, w)
+    sides = sum([rows.start > margin, cols.start > margin, rows.stop < h - margin, cols.stop < w - margin])
+    if sides < 2 or area < grey.size / 3 or area < 0.75 * box or largest.sum() < 0.8 * area:
+        return None
+    if not (_straight_sided(sheet[rows, cols]) and _straight_sided(sheet[rows, cols].T)):
+        return None
+    rim = sheet & ~ndimage.binary_erosion(sheet, iterations=2)
+    around = ndimage.binary_dilation(sheet, iterations=2) & ~sheet
+    if np.median(grey[rim]) - np.median(grey[around]) < 0.15:
+        return None
+    inner = ndimage.binary_erosion(sheet, iterations=max(1, round(0.03 * max(h, w))))
+    mask = np.asarray(Image.fromarray(inner.astype(np.uint8) * 255).resize(full.shape[::-1], Image.Resampling.NEAREST)) > 0
+    if not mask.any():
+        return None
+    paper = np.float32(percentiles(_sample(full[mask]), [50])[0])
+    rows, cols = ndimage.find_objects(mask.astype(np.int32))[0]
+    page = np.where(mask, full, paper)[rows, cols].astype(np.float32)
+    return page if min(page.shape) >= MIN_SIDE else None
+
+
+def _straight_sided(region: np.ndarray) -> bool:
+    """Whether a region's rows, over the middle 60 % of its height, are all about as wide:
+    true of a (slightly tilted) rectangle, not of an oval or a digit."""
+    h = region.shape[0]
+    widths = region[int(0.2 * h):max(int(0.8 * h), int(0.2 * h) + 1)].sum(1)
+    return widths.min() >= 0.9 * widths.max()
 
 
 def _around_ink(full: np.ndarray, cleaned: np.ndarray) -> np.ndarray | None:

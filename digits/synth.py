@@ -89,14 +89,15 @@ def _ruling(shape, rng: np.random.Generator, step: int, squared: bool) -> np.nda
     return lines
 
 
-CONDITIONS = ("shadow", "pencil", "lined paper", "squared paper", "boxed", "form line", "small in a large photo")
+CONDITIONS = ("shadow", "pencil", "lined paper", "squared paper", "boxed", "form line", "small in a large photo",
+              "paper on a desk")
 
 
 def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str) -> Image.Image:
     """One MNIST digit photographed in a harder real-world condition than ``render``'s
     (dark ink): a sharp-edged shadow across the picture, faint textured pencil, ruled or
-    squared paper, a printed box around the digit or a printed line under it (forms), or a
-    small digit in a large photo."""
+    squared paper, a printed box around the digit or a printed line under it (forms), a
+    small digit in a large photo, or a sheet of paper lying a little tilted on a darker desk."""
     if condition == "shadow":
         picture = np.asarray(render(digit, rng, "dark"), np.float32)
         h, w = picture.shape[:2]
@@ -141,6 +142,21 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
         height = int(side * rng.uniform(0.08, 0.2))
         glyph = ndimage.grey_dilation(_glyph(digit, height), size=(max(1, height // 25),) * 2)
         return photograph(ndimage.gaussian_filter(_placed(glyph, side, side, rng), 1.0), rng, "dark")
+    if condition == "paper on a desk":
+        h = int(rng.integers(100, 300))
+        w = int(h * rng.uniform(0.8, 1.2))
+        sheet = np.zeros((h, w), np.float32)
+        sheet[int(h * rng.uniform(0.02, 0.2)):int(h * rng.uniform(0.8, 0.98)),
+              int(w * rng.uniform(0.02, 0.2)):int(w * rng.uniform(0.8, 0.98))] = 1
+        sheet = ndimage.rotate(sheet, rng.uniform(-6, 6), reshape=False, order=1) > 0.5
+        height = int(h * rng.uniform(0.35, 0.55))
+        coverage = np.zeros((h, w), np.float32)
+        top, left = h // 2 - height // 2 + rng.integers(-5, 6), w // 2 - height // 2 + rng.integers(-5, 6)
+        coverage[top:top + height, left:left + height] = _glyph(digit, height)
+        paper = np.asarray(photograph(ndimage.gaussian_filter(coverage, 0.7), rng, "dark"), np.float32)
+        wood = np.array([rng.uniform(20, 120), rng.uniform(15, 90), rng.uniform(10, 70)])
+        desk = wood * (0.8 + 0.4 * rng.random((h, w, 1)))
+        return Image.fromarray(np.where(sheet[..., None], paper, desk).clip(0, 255).astype(np.uint8), "RGB")
     raise ValueError(f"unknown condition {condition!r}; one of {', '.join(CONDITIONS)}")
 
 

@@ -265,3 +265,16 @@ def test_a_loose_bar_as_wide_as_the_digit_is_kept():
     draw.line([(84, 58), (54, 128)], fill=(20, 20, 40), width=10)           # the stem
     out = to_mnist(image)
     assert out[:10].max() > 0.9 and out[14:].max() > 0.9
+
+
+def test_a_sheet_photographed_on_a_darker_desk_is_cut_out():
+    desk = Image.new("RGB", (220, 240), (70, 50, 35))
+    desk.paste(seven((160, 180)), (30, 30))
+    assert difference(digits.preprocess(desk), digits.preprocess(seven((160, 180)))) < 0.03
+
+
+def test_a_bold_light_digit_on_a_dark_board_is_not_taken_for_a_sheet():
+    board = Image.new("RGB", (120, 120), (30, 30, 30))
+    ImageDraw.Draw(board).ellipse([25, 15, 95, 105], outline=(240, 240, 240), width=22)
+    out = to_mnist(board)
+    assert out[14, 14] == 0 and out.max() > 0.9 and (out > 0.5).sum() > 120      # a ring, hole kept
