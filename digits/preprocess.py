@@ -368,15 +368,17 @@ def _page_of(full: np.ndarray, grey: np.ndarray) -> np.ndarray | None:
 
     The largest bright region, its holes (the writing) filled, is taken for a sheet when it
     covers over a third of the picture, is nearly rectangular (tilted a little: straight
-    sides), is nearly all
-    bright itself (not a bold chalk digit with its holes filled), leaves the desk showing on at
-    least two sides and meets it at a sharp edge (not the soft border of uneven light). Returns
+    sides), is nearly all bright itself (not a bold chalk digit with its holes filled), leaves
+    the desk showing on at least two sides and meets it at a sharp edge (not the soft border
+    of uneven light). Returns
     the full-resolution pixels of its bounding box with the desk and the sheet's rim painted in
     the paper's tone; None otherwise.
     """
     if float(grey.max()) - float(grey.min()) < 0.08:                # flat: no sheet, no ink
         return None
     bright = grey > _otsu(grey)
+    if sum(edge.mean() < 0.5 for edge in (bright[0], bright[-1], bright[:, 0], bright[:, -1])) < 2:
+        return None                                                # quick: paper all round the edge
     labels, n = ndimage.label(bright)
     if n == 0:
         return None
