@@ -349,9 +349,9 @@ def stages(source) -> dict:
     original = open_image(source)
     full = to_grey(original)
     grey = working_size(full)
-    page = _page_of(full, grey)
+    page = page_of(full, grey)
     if page is not None:
-        full, grey = page, working_size(page)
+        full, grey = page[0], working_size(page[0])
     ink = ink_map(grey)
     cleaned = clean(ink)
     closer = _around_ink(full, cleaned)
@@ -363,16 +363,16 @@ def stages(source) -> dict:
             "framed": frame(cleaned)}
 
 
-def _page_of(full: np.ndarray, grey: np.ndarray) -> np.ndarray | None:
+def page_of(full: np.ndarray, grey: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
     """The sheet of paper, when the picture shows one lying on something darker.
 
     The largest bright region, its holes (the writing) filled, is taken for a sheet when it
     covers over a third of the picture, is nearly rectangular (tilted a little: straight
     sides), is nearly all bright itself (not a bold chalk digit with its holes filled), leaves
     the desk showing on at least two sides and meets it at a sharp edge (not the soft border
-    of uneven light). Returns
-    the full-resolution pixels of its bounding box with the desk and the sheet's rim painted in
-    the paper's tone; None otherwise.
+    of uneven light). ``grey`` is ``full`` at working size. Returns the full-resolution pixels
+    of its bounding box, with the desk and the sheet's rim painted in the paper's tone, and
+    where that box starts in ``full`` (top, left); None otherwise.
     """
     if float(grey.max()) - float(grey.min()) < 0.08:                # flat: no sheet, no ink
         return None
@@ -404,7 +404,7 @@ def _page_of(full: np.ndarray, grey: np.ndarray) -> np.ndarray | None:
     paper = np.float32(percentiles(_sample(full[mask]), [50])[0])
     rows, cols = ndimage.find_objects(mask.astype(np.int32))[0]
     page = np.where(mask, full, paper)[rows, cols].astype(np.float32)
-    return page if min(page.shape) >= MIN_SIDE else None
+    return (page, (rows.start, cols.start)) if min(page.shape) >= MIN_SIDE else None
 
 
 def _straight_sided(region: np.ndarray) -> bool:

@@ -16,7 +16,7 @@ from scipy import ndimage
 
 from .predict import Prediction, classify, threshold_of
 from .runtime import runner
-from .preprocess import _otsu, frame, ink_map, open_image, percentiles, to_grey
+from .preprocess import _otsu, frame, ink_map, open_image, page_of, percentiles, to_grey, working_size
 
 LINE_HEIGHT = 96      # the line is rescaled to about this height before segmenting
 MAX_WIDTH = 2400      # ...and at most this width
@@ -299,7 +299,10 @@ def read(image, model=None, min_confidence=None) -> Reading:
     An image without digits gives an empty reading; unreadable input raises ImageError.
     """
     threshold = threshold_of(min_confidence)
-    grey, scale = _rescale(to_grey(open_image(image)))
+    full = to_grey(open_image(image))
+    page = page_of(full, working_size(full))           # a note lying on a darker desk: the note
+    full, (top, left) = page if page is not None else (full, (0, 0))
+    grey, scale = _rescale(full)
     ink = ink_map(grey)
     if float(ink.max()) < 0.08:
         return Reading("")
@@ -321,7 +324,8 @@ def read(image, model=None, min_confidence=None) -> Reading:
     result, doubtful = [], []
     for i, (p, part) in enumerate(zip(_classify(ink, pieces, model, raw=False), pieces)):
         ys, xs = np.nonzero(part)
-        box = tuple(int(round(v / scale)) for v in (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
+        x0, y0, x1, y1 = (int(round(v / scale)) for v in (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
+        box = (x0 + left, y0 + top, x1 + left, y1 + top)     # in the input image's pixels
         result.append((p.digit, p.probability, box))
         if p.probability < threshold or not p.typical:
             doubtful.append(i)

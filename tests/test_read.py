@@ -40,6 +40,16 @@ def test_separated_digits_are_read_with_a_box_each(mnist_test):
     assert all(0 < p <= 1 for _, p, _ in reading.digits)
 
 
+def test_a_note_lying_on_a_darker_desk_is_read_with_boxes_where_the_digits_are(mnist_test):
+    note, truth = number(mnist_test, clear_digits(mnist_test, 5, start=20))
+    desk = Image.new("RGB", (note.width + 120, note.height + 80), (70, 50, 35))
+    desk.paste(note, (60, 40))
+    on_desk, alone = digits.read(desk), digits.read(note)
+    assert on_desk.text == alone.text == truth
+    for (_, _, (l, t, r, b)), (_, _, (l0, t0, r0, b0)) in zip(on_desk.digits, alone.digits):
+        assert abs(l - (l0 + 60)) <= 3 and abs(t - (t0 + 40)) <= 3 and abs(r - (r0 + 60)) <= 3
+
+
 def test_a_single_digit_reads_as_predict_says(mnist_test):
     picture, truth = number(mnist_test, clear_digits(mnist_test, 1, start=50))
     reading = digits.read(picture)
