@@ -247,7 +247,8 @@ def clean(ink: np.ndarray) -> np.ndarray:
     sizes = np.bincount(labels.ravel(), minlength=n + 1)
     keep = sizes >= max(2, 0.02 * sizes[1:].max())               # specks are tiny beside strokes
     keep[0] = False
-    frames = _box_frames(labels, keep) + _rules(labels, keep)      # a printed box, a form's line
+    boxes, pieces = ndimage.find_objects(labels), np.flatnonzero(keep)
+    frames = _box_frames(labels, boxes, pieces) + _rules(boxes, pieces)   # a printed box, a form's line
     if frames:
         keep[frames] = False                                       # specks are judged against the
         keep &= sizes >= max(2, 0.02 * sizes[keep].max())          # digit now, not against the box
@@ -259,46 +260,42 @@ def clean(ink: np.ndarray) -> np.ndarray:
     return np.clip(out, 0, 1).astype(np.float32)
 
 
-def _box_frames(labels: np.ndarray, keep: np.ndarray) -> list[int]:
+def _box_frames(labels: np.ndarray, boxes: list, kept: np.ndarray) -> list[int]:
     """Labels of kept pieces that are a box drawn around other kept ink (a form's field):
     nearly all their pixels lie in a band along their own bounding box's sides, and that
-    box encloses another kept piece. A 0 or an O has its pixels on a curve, not on the box."""
-    boxes = ndimage.find_objects(labels)
+    box encloses another kept piece. A 0 or an O has its pixels on a curve, not on the box.
+    ``boxes`` are the pieces' slices (ndimage.find_objects), ``kept`` the kept labels."""
     frames = []
-    for label in np.flatnonzero(keep):
+    for label in kept:
         rows, cols = boxes[label - 1]
         h, w = rows.stop - rows.start, cols.stop - cols.start
         if min(h, w) < 12:
             continue
         band = max(2, round(0.1 * min(h, w)))
         piece = labels[rows, cols] == label
-        inner = piece[band:-band, band:-band]
-        if inner.sum() > 0.1 * piece.sum():
+        if piece[band:-band, band:-band].sum() > 0.1 * piece.sum():
             continue
         corners = [piece[:band, :band], piece[:band, -band:], piece[-band:, :band], piece[-band:, -band:]]
         if not all(c.any() for c in corners):
             continue
-        enclosed = [other for other in np.flatnonzero(keep) if other != label
-                    and boxes[other - 1][0].start >= rows.start and boxes[other - 1][0].stop <= rows.stop
-                    and boxes[other - 1][1].start >= cols.start and boxes[other - 1][1].stop <= cols.stop]
-        if enclosed:
+        if any(other != label and boxes[other - 1][0].start >= rows.start and boxes[other - 1][0].stop <= rows.stop
+               and boxes[other - 1][1].start >= cols.start and boxes[other - 1][1].stop <= cols.stop
+               for other in kept):
             frames.append(int(label))
     return frames
 
 
-def _rules(labels: np.ndarray, keep: np.ndarray) -> list[int]:
+def _rules(boxes: list, kept: np.ndarray) -> list[int]:
     """Labels of kept pieces that are a horizontal line to write on (a form's field, an
     underline): thin and straight (at most a tenth as tall as long) and longer than one and
     a half times the rest of the ink is wide. A 5's loose bar is no longer than the 5."""
-    boxes = ndimage.find_objects(labels)
     rules = []
-    for label in np.flatnonzero(keep):
+    for label in kept:
         rows, cols = boxes[label - 1]
-        h, w = rows.stop - rows.start, cols.stop - cols.start
-        rest = [boxes[other - 1][1] for other in np.flatnonzero(keep) if other != label]
-        if not rest or h > 0.1 * w:
+        if rows.stop - rows.start > 0.1 * (cols.stop - cols.start):
             continue
-        if w > 1.5 * (max(c.stop for c in rest) - min(c.start for c in rest)):
+        rest = [boxes[other - 1][1] for other in kept if other != label]
+        if rest and cols.stop - cols.start > 1.5 * (max(c.stop for c in rest) - min(c.start for c in rest)):
             rules.append(int(label))
     return rules
 
