@@ -76,12 +76,12 @@ def seconds_per_image(model, samples, n=300):
     return float(np.median(times))
 
 
-def condition_accuracy(models: dict, per_condition: int, seed: int) -> list[list[str]]:
+def condition_accuracy(models: dict, per_condition: int, seed: int, conditions=CONDITIONS) -> list[list[str]]:
     """One row per hard condition: accuracy of each model on the same rendered test digits
     (a picture refused as holding no digit counts as wrong)."""
     images, labels = digits.load_mnist(False)
     rows = []
-    for condition in CONDITIONS:
+    for condition in conditions:
         rng = np.random.default_rng(seed)
         pictures = [render_condition(images[i, 0].numpy(), rng, condition)
                     for i in tqdm(range(per_condition), desc=condition, unit="img")]
@@ -98,10 +98,10 @@ def condition_accuracy(models: dict, per_condition: int, seed: int) -> list[list
     return rows
 
 
-def print_conditions(per_condition: int, seed: int):
+def print_conditions(per_condition: int, seed: int, conditions=CONDITIONS):
     models = {name: resolve_model(ROOT / name) for name in ("model.pth", "cnn.onnx") if (ROOT / name).is_file()}
     print(f"\nHarder conditions, {per_condition:,} MNIST test digits each (seed {seed})\n")
-    print(markdown_table(["condition"] + list(models), condition_accuracy(models, per_condition, seed)))
+    print(markdown_table(["condition"] + list(models), condition_accuracy(models, per_condition, seed, conditions)))
 
 
 def main():
@@ -110,9 +110,11 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-condition", type=int, default=1000, help="test digits per hard condition")
     parser.add_argument("--only-conditions", action="store_true", help="just the hard-conditions table")
+    parser.add_argument("--conditions", nargs="+", choices=CONDITIONS, default=CONDITIONS, metavar="NAME",
+                        help=f"which hard conditions (default: all: {', '.join(CONDITIONS)})")
     args = parser.parse_args()
     if args.only_conditions:
-        print_conditions(args.per_condition, args.seed)
+        print_conditions(args.per_condition, args.seed, args.conditions)
         return
     samples = rendered_test_set(args.count, args.seed)
     clean_images, clean_labels = digits.load_mnist(False)
@@ -133,7 +135,7 @@ def main():
     names = list(conditions)
     keys = sorted({k for c in conditions.values() for k in c})
     print(markdown_table(["condition"] + names, [[k] + [f"{conditions[n][k]:.2%}" for n in names] for k in keys]))
-    print_conditions(args.per_condition, args.seed)
+    print_conditions(args.per_condition, args.seed, args.conditions)
 
 
 if __name__ == "__main__":

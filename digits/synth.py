@@ -90,14 +90,16 @@ def _ruling(shape, rng: np.random.Generator, step: int, squared: bool) -> np.nda
 
 
 CONDITIONS = ("shadow", "pencil", "lined paper", "squared paper", "boxed", "form line", "small in a large photo",
-              "paper on a desk")
+              "paper on a desk", "thin pen drawing")
 
 
 def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str) -> Image.Image:
     """One MNIST digit photographed in a harder real-world condition than ``render``'s
     (dark ink): a sharp-edged shadow across the picture, faint textured pencil, ruled or
     squared paper, a printed box around the digit or a printed line under it (forms), a
-    small digit in a large photo, or a sheet of paper lying a little tilted on a darker desk."""
+    small digit in a large photo, a sheet of paper lying a little tilted on a darker desk, or
+    a thin pen on a large canvas (a drawing in a paint program, a fine pen scanned at high
+    resolution: strokes 1 px to a fiftieth of the digit's height)."""
     if condition == "shadow":
         picture = np.asarray(render(digit, rng, "dark"), np.float32)
         h, w = picture.shape[:2]
@@ -157,6 +159,19 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
         wood = np.array([rng.uniform(20, 120), rng.uniform(15, 90), rng.uniform(10, 70)])
         desk = wood * (0.8 + 0.4 * rng.random((h, w, 1)))
         return Image.fromarray(np.where(sheet[..., None], paper, desk).clip(0, 255).astype(np.uint8), "RGB")
+    if condition == "thin pen drawing":
+        from skimage.morphology import skeletonize                 # the full install's; serving lacks it
+        side = int(rng.integers(150, 1500))
+        height = int(side * rng.uniform(0.5, 0.8))
+        glyph = _glyph(digit, height)
+        centre = skeletonize(ndimage.gaussian_filter(glyph, height / 60) > 0.5)   # the stroke's centre line
+        pen = rng.uniform(1, max(1.5, height / 50))
+        coverage = _placed((ndimage.distance_transform_edt(~centre) <= pen / 2).astype(np.float32), side, side, rng)
+        if rng.random() < 0.5:                                     # drawn on a screen: clean pixels
+            paper, ink = (np.array([255.0] * 3), np.array(INKS[rng.integers(len(INKS))], np.float32))
+            picture = paper * (1 - coverage[..., None]) + ink * coverage[..., None]
+            return Image.fromarray(picture.astype(np.uint8), "RGB")
+        return photograph(coverage, rng, "dark")                   # a fine pen, scanned
     raise ValueError(f"unknown condition {condition!r}; one of {', '.join(CONDITIONS)}")
 
 

@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 
 import digits
-from digits.preprocess import to_mnist
+from digits.preprocess import stroke_share, to_mnist
 from image_files import png_claiming
 
 
@@ -278,3 +278,36 @@ def test_a_bold_light_digit_on_a_dark_board_is_not_taken_for_a_sheet():
     ImageDraw.Draw(board).ellipse([25, 15, 95, 105], outline=(240, 240, 240), width=22)
     out = to_mnist(board)
     assert out[14, 14] == 0 and out.max() > 0.9 and (out > 0.5).sum() > 120      # a ring, hole kept
+
+
+FINE_PEN = {4: [(0.7, 1), (0.7, 0), (0.05, 0.7), (0.95, 0.7)], 7: [(0.05, 0), (0.95, 0), (0.4, 1)],
+            2: [(0.1, 0.25), (0.3, 0.03), (0.6, 0), (0.85, 0.2), (0.8, 0.45), (0.1, 1), (0.95, 1)]}
+
+
+def drawn_with_a_fine_pen(digit, side, pen):
+    """A digit drawn as in a paint program: one ``pen``-px line on a white ``side``-px canvas."""
+    image = Image.new("RGB", (side, side), "white")
+    h, w = 0.6 * side, 0.36 * side
+    ImageDraw.Draw(image).line([(0.32 * side + x * w, 0.2 * side + y * h) for x, y in FINE_PEN[digit]],
+                               fill=(20, 20, 120), width=pen, joint="curve")
+    return image
+
+
+@pytest.mark.parametrize("side, pen", [(100, 1), (500, 2), (1000, 1), (2000, 4)])
+@pytest.mark.parametrize("digit", sorted(FINE_PEN))
+def test_a_fine_pen_on_a_large_canvas_is_read(digit, side, pen):
+    """Shrinking averages a line much thinner than the shrink into a faint haze, the speck
+    filter erases 1-px lines, and a hairline is unlike any MNIST stroke: all three are mended."""
+    assert digits.predict(drawn_with_a_fine_pen(digit, side, pen))[0].digit == digit
+
+
+def test_a_fine_pen_is_widened_to_an_mnist_stroke():
+    out = to_mnist(drawn_with_a_fine_pen(7, 1000, 1))
+    share, _ = stroke_share(out)
+    assert 0.05 <= share <= 0.15                           # MNIST's strokes: 0.05 to 0.15 of the digit
+
+
+def test_ordinary_strokes_are_not_widened():
+    from digits.preprocess import even_strokes, stages
+    cleaned = stages(seven((120, 160)))["cleaned"]
+    assert even_strokes(cleaned) is cleaned
