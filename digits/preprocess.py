@@ -222,15 +222,20 @@ def dark_ink(grey: np.ndarray) -> bool:
     """Whether the ink is darker than the paper.
 
     The image's edge is paper (people frame a digit with a margin), lit or in shadow:
-    the ink is whichever extreme of the image lies beyond every tone of the edge. Where
-    that does not decide (a digit cut by the edge, faint pencil), the ink is the tail of
-    the histogram farther from the paper on a thumbnail flattened by a median filter
-    wider than a stroke, so that a shadow's edge or a lighting gradient leaves no step.
+    the ink is whichever extreme of the image lies well beyond every tone of the edge.
+    Where the ink touches the edge (a picture cropped tight round the digit), most of the
+    edge is still paper: the ink is the extreme far farther from the edge's median tone.
+    Where neither decides (faint pencil, uneven light), the ink is the tail of the
+    histogram farther from the paper on a thumbnail flattened by a median filter wider
+    than a stroke, so that a shadow's edge or a lighting gradient leaves no step.
     """
     edge = np.concatenate([grey[:2].ravel(), grey[-2:].ravel(), grey[:, :2].ravel(), grey[:, -2:].ravel()])
-    edge_lo, edge_hi = percentiles(edge, [5, 95])
+    edge_lo, paper, edge_hi = percentiles(edge, [5, 50, 95])
     lo, hi = percentiles(_sample(grey), [1, 99])
     below, above = edge_lo - lo, hi - edge_hi
+    if max(below, above) >= 0.08 and max(below, above) >= 2 * min(below, above):
+        return below > above
+    below, above = paper - lo, hi - paper
     if max(below, above) >= 0.08 and max(below, above) >= 2 * min(below, above):
         return below > above
     step = max(1, max(grey.shape) // 32)
@@ -448,6 +453,11 @@ def stages(source) -> dict:
         grey = working_image(closer)
         ink = ink_map(grey)
         cleaned = clean(ink)
+    margined = _with_margin(grey, cleaned)
+    if margined is not None:
+        grey = margined
+        ink = ink_map(grey)
+        cleaned = clean(ink)
     cleaned = even_strokes(cleaned)
     return {"original": original, "grey": grey, "ink": ink, "cleaned": cleaned,
             "framed": frame(cleaned)}
@@ -503,6 +513,24 @@ def _straight_sided(region: np.ndarray) -> bool:
     h = region.shape[0]
     widths = region[int(0.2 * h):max(int(0.8 * h), int(0.2 * h) + 1)].sum(1)
     return widths.min() >= 0.9 * widths.max()
+
+
+def _with_margin(grey: np.ndarray, cleaned: np.ndarray) -> np.ndarray | None:
+    """A picture cropped tight round the digit (its largest piece of ink reaches three sides
+    or four) with a margin of paper added all round, a quarter of its longer side: the paper
+    is estimated by a filter wider than a stroke, which needs paper round every stroke. The
+    paper's tone is the brightest tenth of the picture's edge (darkest for light ink), where
+    the ink does not reach. None when the digit keeps clear of the edge."""
+    labels, n = ndimage.label(cleaned > 0.2)
+    if n == 0:
+        return None
+    rows, cols = ndimage.find_objects(labels)[int(np.argmax(np.bincount(labels.ravel())[1:]))]
+    h, w = cleaned.shape
+    if sum([rows.start <= 2, cols.start <= 2, rows.stop >= h - 2, cols.stop >= w - 2]) < 3:
+        return None
+    edge = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    paper = percentiles(edge, [90 if dark_ink(grey) else 10])[0]
+    return np.pad(grey, max(h, w) // 4, constant_values=paper)
 
 
 def _around_ink(full: np.ndarray, cleaned: np.ndarray) -> np.ndarray | None:

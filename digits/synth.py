@@ -25,6 +25,12 @@ def _glyph(digit: np.ndarray, height: int) -> np.ndarray:
 
 def render(digit: np.ndarray, rng: np.random.Generator, polarity: str | None = None) -> Image.Image:
     """One MNIST digit (28x28, ink bright, values 0-1 or 0-255) as a random real-world RGB image."""
+    return photograph(_pen_on_paper(digit, rng), rng, polarity)
+
+
+def _pen_on_paper(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """render()'s ink coverage: the digit at a random size, slant and pen width, placed
+    anywhere in a picture of 30-300 px, blurred a little."""
     side = int(rng.integers(30, 301))                         # the picture: 30 to 300 px
     glyph_h = max(14, int(side * rng.uniform(0.45, 0.85)))    # the digit's share of it
     up = _glyph(digit, glyph_h)
@@ -41,8 +47,7 @@ def render(digit: np.ndarray, rng: np.random.Generator, polarity: str | None = N
     top = rng.integers(0, canvas.shape[0] - up.shape[0] + 1)
     left = rng.integers(0, canvas.shape[1] - up.shape[1] + 1)
     canvas[top:top + up.shape[0], left:left + up.shape[1]] = up
-    coverage = ndimage.gaussian_filter(canvas, rng.uniform(0.3, 1.2) * side / 150)
-    return photograph(coverage, rng, polarity)
+    return ndimage.gaussian_filter(canvas, rng.uniform(0.3, 1.2) * side / 150)
 
 
 def photograph(coverage: np.ndarray, rng: np.random.Generator, polarity: str | None = None) -> Image.Image:
@@ -90,7 +95,7 @@ def _ruling(shape, rng: np.random.Generator, step: int, squared: bool) -> np.nda
 
 
 CONDITIONS = ("shadow", "pencil", "lined paper", "squared paper", "boxed", "form line", "small in a large photo",
-              "paper on a desk", "thin pen drawing")
+              "paper on a desk", "thin pen drawing", "tightly cropped")
 
 
 def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str) -> Image.Image:
@@ -99,7 +104,8 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
     squared paper, a printed box around the digit or a printed line under it (forms), a
     small digit in a large photo, a sheet of paper lying a little tilted on a darker desk, or
     a thin pen on a large canvas (a drawing in a paint program, a fine pen scanned at high
-    resolution: strokes 1 px to a fiftieth of the digit's height)."""
+    resolution: strokes 1 px to a fiftieth of the digit's height), or a photo cropped tightly
+    round the digit (0-2 px of margin; dark or light ink)."""
     if condition == "shadow":
         picture = np.asarray(render(digit, rng, "dark"), np.float32)
         h, w = picture.shape[:2]
@@ -172,6 +178,12 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
             picture = paper * (1 - coverage[..., None]) + ink * coverage[..., None]
             return Image.fromarray(picture.astype(np.uint8), "RGB")
         return photograph(coverage, rng, "dark")                   # a fine pen, scanned
+    if condition == "tightly cropped":
+        coverage = _pen_on_paper(digit, rng)
+        rows, cols = np.nonzero(coverage > 0.5 * coverage.max())
+        margin = int(rng.integers(0, 3))
+        return photograph(coverage, rng).crop((cols.min() - margin, rows.min() - margin,
+                                               cols.max() + 1 + margin, rows.max() + 1 + margin))
     raise ValueError(f"unknown condition {condition!r}; one of {', '.join(CONDITIONS)}")
 
 

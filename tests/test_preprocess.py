@@ -311,3 +311,14 @@ def test_ordinary_strokes_are_not_widened():
     from digits.preprocess import even_strokes, stages
     cleaned = stages(seven((120, 160)))["cleaned"]
     assert even_strokes(cleaned) is cleaned
+
+
+@pytest.mark.parametrize("ink, paper", [((20, 20, 40), (240, 235, 220)), ((235, 235, 235), (30, 35, 30))])
+def test_a_picture_cropped_tight_round_a_bold_digit_is_read_whole(ink, paper):
+    """No margin: the ink touches the edge, and the paper filter, which needs paper round
+    every stroke, took the middle of the strokes for paper."""
+    zero = Image.new("RGB", (200, 200), paper)
+    ImageDraw.Draw(zero).ellipse([50, 30, 150, 170], outline=ink, width=24)
+    tight = zero.crop((50, 30, 151, 171))
+    assert difference(to_mnist(tight), to_mnist(zero)) < 0.03
+    assert digits.predict(tight)[0].digit == 0
