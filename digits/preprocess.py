@@ -409,10 +409,15 @@ def stroke_share(ink: np.ndarray, whole: bool = False) -> tuple[float, int]:
     if whole:
         size = max(rows.max() - rows.min(), cols.max() - cols.min()) + 1
     else:
-        labels, _ = ndimage.label(mask)
-        rows, cols = ndimage.find_objects(labels)[int(np.argmax(np.bincount(labels.ravel())[1:]))]
+        rows, cols = _largest_piece(mask)
         size = max(rows.stop - rows.start, cols.stop - cols.start)
     return 2 * float(ink.sum()) / max(outline, 1) / size, size
+
+
+def _largest_piece(mask: np.ndarray) -> tuple[slice, slice]:
+    """The bounding box (row and column slices) of the largest piece of a mask holding some."""
+    labels, _ = ndimage.label(mask)
+    return ndimage.find_objects(labels)[int(np.argmax(np.bincount(labels.ravel())[1:]))]
 
 
 def even_strokes(ink: np.ndarray) -> np.ndarray:
@@ -521,10 +526,9 @@ def _with_margin(grey: np.ndarray, cleaned: np.ndarray) -> np.ndarray | None:
     is estimated by a filter wider than a stroke, which needs paper round every stroke. The
     paper's tone is the brightest tenth of the picture's edge (darkest for light ink), where
     the ink does not reach. None when the digit keeps clear of the edge."""
-    labels, n = ndimage.label(cleaned > 0.2)
-    if n == 0:
+    if not (cleaned > 0.2).any():
         return None
-    rows, cols = ndimage.find_objects(labels)[int(np.argmax(np.bincount(labels.ravel())[1:]))]
+    rows, cols = _largest_piece(cleaned > 0.2)
     h, w = cleaned.shape
     if sum([rows.start <= 2, cols.start <= 2, rows.stop >= h - 2, cols.stop >= w - 2]) < 3:
         return None
