@@ -222,28 +222,52 @@ def dark_ink(grey: np.ndarray) -> bool:
     """Whether the ink is darker than the paper.
 
     The image's edge is paper (people frame a digit with a margin), lit or in shadow:
-    the ink is whichever extreme of the image lies well beyond every tone of the edge.
+    the ink is whichever extreme of the image lies beyond every tone of the edge.
     Where the ink touches the edge (a picture cropped tight round the digit), most of the
     edge is still paper: the ink is the extreme far farther from the edge's median tone.
     Where neither decides (faint pencil, uneven light), the ink is the tail of the
     histogram farther from the paper on a thumbnail flattened by a median filter wider
-    than a stroke, so that a shadow's edge or a lighting gradient leaves no step.
+    than a stroke, so that a shadow's edge or a lighting gradient leaves no step. Light ink
+    is double-checked against light that falls off towards the edge (a flash, a lamp).
     """
     edge = np.concatenate([grey[:2].ravel(), grey[-2:].ravel(), grey[:, :2].ravel(), grey[:, -2:].ravel()])
     edge_lo, paper, edge_hi = percentiles(edge, [5, 50, 95])
     lo, hi = percentiles(_sample(grey), [1, 99])
     below, above = edge_lo - lo, hi - edge_hi
     if max(below, above) >= 0.08 and max(below, above) >= 2 * min(below, above):
-        return below > above
+        return below > above or _dark_under_uneven_light(grey)
     below, above = paper - lo, hi - paper
     if max(below, above) >= 0.08 and max(below, above) >= 2 * min(below, above):
-        return below > above
-    step = max(1, max(grey.shape) // 32)
-    thumb = grey[:grey.shape[0] // step * step, :grey.shape[1] // step * step]
-    thumb = thumb.reshape(thumb.shape[0] // step, step, -1, step).mean((1, 3))
+        return below > above or _dark_under_uneven_light(grey)
+    thumb = _thumbnail(grey)
     flat = thumb - ndimage.median_filter(thumb, size=max(3, min(thumb.shape) // 3), mode="nearest")
     lo, hi = percentiles(flat, [1, 99])
-    return -lo >= hi
+    return -lo >= hi or _dark_under_uneven_light(grey)
+
+
+def _thumbnail(grey: np.ndarray, side: int = 32) -> np.ndarray:
+    """``grey`` block-averaged to about ``side`` px on its longer side."""
+    step = max(1, max(grey.shape) // side)
+    thumb = grey[:grey.shape[0] // step * step, :grey.shape[1] // step * step]
+    return thumb.reshape(thumb.shape[0] // step, step, -1, step).mean((1, 3))
+
+
+def _dark_under_uneven_light(grey: np.ndarray) -> bool:
+    """A second look before calling the ink light: whether, once the light is taken out,
+    the dark tail is at least twice the bright one. A flash or a lamp lights the middle of
+    a page and leaves its edge dim, so the edge tells the paper wrongly and the bright middle
+    looks like light ink. The light is a quadratic surface fitted to a thumbnail, three
+    times, each time to the 40 % of pixels it fits best (the paper, not the ink)."""
+    thumb = _thumbnail(grey)
+    h, w = thumb.shape
+    y, x = (np.mgrid[0:h, 0:w] / np.array([h, w])[:, None, None] - 0.5).reshape(2, -1)
+    terms = np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], 1)
+    values, fitted = thumb.ravel(), np.ones(thumb.size, bool)
+    for _ in range(3):
+        light = terms @ np.linalg.lstsq(terms[fitted], values[fitted], rcond=None)[0]
+        fitted = np.abs(values - light) <= percentiles(np.abs(values - light), [40])[0]
+    lo, hi = percentiles(values - light, [1, 99])
+    return -lo >= max(2 * hi, 0.05)
 
 
 def _median3(a: np.ndarray) -> np.ndarray:

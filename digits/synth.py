@@ -95,7 +95,7 @@ def _ruling(shape, rng: np.random.Generator, step: int, squared: bool) -> np.nda
 
 
 CONDITIONS = ("shadow", "pencil", "lined paper", "squared paper", "boxed", "form line", "small in a large photo",
-              "paper on a desk", "thin pen drawing", "tightly cropped")
+              "paper on a desk", "thin pen drawing", "tightly cropped", "flash")
 
 
 def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str) -> Image.Image:
@@ -104,8 +104,9 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
     squared paper, a printed box around the digit or a printed line under it (forms), a
     small digit in a large photo, a sheet of paper lying a little tilted on a darker desk, or
     a thin pen on a large canvas (a drawing in a paint program, a fine pen scanned at high
-    resolution: strokes 1 px to a fiftieth of the digit's height), or a photo cropped tightly
-    round the digit (0-2 px of margin; dark or light ink)."""
+    resolution: strokes 1 px to a fiftieth of the digit's height), a photo cropped tightly
+    round the digit (0-2 px of margin; dark or light ink), or a flash photo whose light falls
+    off towards the corners (to 30-60 % of the middle's)."""
     if condition == "shadow":
         picture = np.asarray(render(digit, rng, "dark"), np.float32)
         h, w = picture.shape[:2]
@@ -184,6 +185,15 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
         margin = int(rng.integers(0, 3))
         return photograph(coverage, rng).crop((cols.min() - margin, rows.min() - margin,
                                                cols.max() + 1 + margin, rows.max() + 1 + margin))
+    if condition == "flash":
+        picture = np.asarray(render(digit, rng, "dark"), np.float32)
+        h, w = picture.shape[:2]
+        yy, xx = np.mgrid[0:h, 0:w]
+        cy, cx = h * rng.uniform(0.4, 0.6), w * rng.uniform(0.4, 0.6)
+        falloff = ((yy - cy) ** 2 + (xx - cx) ** 2) / max(cy ** 2 + cx ** 2, (h - cy) ** 2 + (w - cx) ** 2,
+                                                         cy ** 2 + (w - cx) ** 2, (h - cy) ** 2 + cx ** 2)
+        picture = picture * (1 - rng.uniform(0.4, 0.7) * falloff)[..., None]
+        return Image.fromarray(picture.clip(0, 255).astype(np.uint8), "RGB")
     raise ValueError(f"unknown condition {condition!r}; one of {', '.join(CONDITIONS)}")
 
 

@@ -322,3 +322,4 @@ def test_a_picture_cropped_tight_round_a_bold_digit_is_read_whole(ink, paper):
     tight = zero.crop((50, 30, 151, 171))
     assert difference(to_mnist(tight), to_mnist(zero)) < 0.03
     assert digits.predict(tight)[0].digit == 0
+
