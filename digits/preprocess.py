@@ -213,6 +213,9 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
     k = max(3, min(grey.shape) // 3)
     if dark:
         paper = ndimage.grey_closing(grey, size=(k, k))
+        flash = _flash_light(grey)
+        if flash is not None:
+            paper = np.minimum(paper, 1.05 * flash)
         return np.clip(1.0 - grey / np.maximum(paper, 0.02), 0, 1).astype(np.float32)
     board = ndimage.grey_opening(grey, size=(k, k))
     return np.clip(grey - board, 0, 1).astype(np.float32)
@@ -253,21 +256,50 @@ def _thumbnail(grey: np.ndarray, side: int = 32) -> np.ndarray:
 
 
 def _dark_under_uneven_light(grey: np.ndarray) -> bool:
-    """A second look before calling the ink light: whether, once the light is taken out,
-    the dark tail is at least twice the bright one. A flash or a lamp lights the middle of
-    a page and leaves its edge dim, so the edge tells the paper wrongly and the bright middle
-    looks like light ink. The light is a quadratic surface fitted to a thumbnail, three
-    times, each time to the 40 % of pixels it fits best (the paper, not the ink)."""
+    """A second look before calling the ink light: whether, once the light is taken out
+    (``_light``), the dark tail is at least twice the bright one. A flash or a lamp lights
+    the middle of a page and leaves its edge dim, so the edge tells the paper wrongly and
+    the bright middle looks like light ink."""
     thumb = _thumbnail(grey)
-    h, w = thumb.shape
-    y, x = (np.mgrid[0:h, 0:w] / np.array([h, w])[:, None, None] - 0.5).reshape(2, -1)
-    terms = np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], 1)
-    values, fitted = thumb.ravel(), np.ones(thumb.size, bool)
-    for _ in range(3):
-        light = terms @ np.linalg.lstsq(terms[fitted], values[fitted], rcond=None)[0]
-        fitted = np.abs(values - light) <= percentiles(np.abs(values - light), [40])[0]
-    lo, hi = percentiles(values - light, [1, 99])
+    lo, hi = percentiles(thumb.ravel() - _quadratic_terms(thumb.shape) @ _light(thumb), [1, 99])
     return -lo >= max(2 * hi, 0.05)
+
+
+def _quadratic_terms(shape) -> np.ndarray:
+    """1, x, y, x², y², xy at each pixel's centre (x, y from -0.5 to 0.5 across the picture), (h*w, 6)."""
+    h, w = shape
+    y, x = np.meshgrid((np.arange(h) + 0.5) / h - 0.5, (np.arange(w) + 0.5) / w - 0.5, indexing="ij")
+    x, y = x.ravel(), y.ravel()
+    return np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], 1)
+
+
+def _light(thumb: np.ndarray) -> np.ndarray:
+    """The light falling on the paper of a thumbnail, as the coefficients of a quadratic
+    surface (``_quadratic_terms``): fitted three times, each time to the 40 % of pixels it
+    fitted best (paper, not ink, whichever the ink's polarity)."""
+    terms, values = _quadratic_terms(thumb.shape), thumb.ravel()
+    fitted = np.ones(values.size, bool)
+    for _ in range(3):
+        coefficients = np.linalg.lstsq(terms[fitted], values[fitted], rcond=None)[0]
+        misfit = np.abs(values - terms @ coefficients)
+        fitted = misfit <= percentiles(misfit, [40])[0]
+    return coefficients
+
+
+def _flash_light(grey: np.ndarray) -> np.ndarray | None:
+    """The light on the paper at each pixel when a flash or a lamp lights the middle of the
+    picture and its edge is dim (the edge's brightest paper under 90 % of the picture's, and
+    the fitted light a dome that falls by a fifth or more); None otherwise. A filter wider
+    than a stroke over-estimates the paper where such light falls off steeply: the dim
+    corners came out as faint ink."""
+    edge = np.concatenate([grey[:2].ravel(), grey[-2:].ravel(), grey[:, :2].ravel(), grey[:, -2:].ravel()])
+    if percentiles(edge, [95])[0] >= 0.9 * percentiles(_sample(grey), [99])[0]:
+        return None
+    coefficients = _light(_thumbnail(grey))
+    light = (_quadratic_terms(grey.shape) @ coefficients).reshape(grey.shape)
+    if coefficients[3] >= 0 or coefficients[4] >= 0 or light.max() - light.min() < 0.2 * light.max():
+        return None
+    return light
 
 
 def _median3(a: np.ndarray) -> np.ndarray:
