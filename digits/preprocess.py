@@ -288,16 +288,17 @@ def _light(thumb: np.ndarray) -> np.ndarray:
 
 def _flash_light(grey: np.ndarray) -> np.ndarray | None:
     """The light on the paper at each pixel when a flash or a lamp lights the middle of the
-    picture and its edge is dim (the edge's brightest paper under 90 % of the picture's, and
-    the fitted light a dome that falls by a fifth or more); None otherwise. A filter wider
-    than a stroke over-estimates the paper where such light falls off steeply: the dim
-    corners came out as faint ink."""
+    picture and its edge is dim (the edge's brightest paper under 95 % of the picture's, and
+    the fitted light a dome whose curvature alone dims the middle of the sides by a tenth or
+    more); None otherwise. A filter wider than a stroke over-estimates the paper where such
+    light falls off steeply: the dim corners came out as faint ink."""
     edge = np.concatenate([grey[:2].ravel(), grey[-2:].ravel(), grey[:, :2].ravel(), grey[:, -2:].ravel()])
-    if percentiles(edge, [95])[0] >= 0.9 * percentiles(_sample(grey), [99])[0]:
+    if percentiles(edge, [95])[0] >= 0.95 * percentiles(_sample(grey), [99])[0]:
         return None
     coefficients = _light(_thumbnail(grey))
     light = (_quadratic_terms(grey.shape) @ coefficients).reshape(grey.shape)
-    if coefficients[3] >= 0 or coefficients[4] >= 0 or light.max() - light.min() < 0.2 * light.max():
+    curved, peak = coefficients[3:5], light.max()
+    if (curved >= 0).any() or -curved.sum() / 4 < 0.1 * peak:
         return None
     return light
 

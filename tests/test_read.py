@@ -50,6 +50,19 @@ def test_a_note_lying_on_a_darker_desk_is_read_with_boxes_where_the_digits_are(m
         assert abs(l - (l0 + 60)) <= 3 and abs(t - (t0 + 40)) <= 3 and abs(r - (r0 + 60)) <= 3
 
 
+def test_numbers_photographed_with_a_flash_read_as_without(mnist_test):
+    """A flash dims the ends of the line: the dim paper there had read as extra 1s."""
+    right = 0
+    for k in range(8):
+        picture, truth = number(mnist_test, clear_digits(mnist_test, 4, start=10 * k), seed=k)
+        lit = np.asarray(picture, np.float32)
+        h, w = lit.shape[:2]
+        yy, xx = np.mgrid[0:h, 0:w]
+        falloff = 1 - 0.6 * ((yy - h / 2) ** 2 + (xx - w / 2) ** 2) / ((h / 2) ** 2 + (w / 2) ** 2)
+        right += digits.read(Image.fromarray((lit * falloff[..., None]).astype(np.uint8))).text == truth
+    assert right >= 7
+
+
 def test_a_single_digit_reads_as_predict_says(mnist_test):
     picture, truth = number(mnist_test, clear_digits(mnist_test, 1, start=50))
     reading = digits.read(picture)
