@@ -374,9 +374,12 @@ def clean(ink: np.ndarray) -> np.ndarray:
 
 
 def _box_frames(labels: np.ndarray, boxes: list, kept: np.ndarray) -> list[int]:
-    """Labels of kept pieces that are a box drawn around other kept ink (a form's field):
-    nearly all their pixels lie in a band along their own bounding box's sides, and that
-    box encloses another kept piece. A 0 or an O has its pixels on a curve, not on the box.
+    """Labels of kept pieces that are a frame drawn around other kept ink: a form's printed
+    box (nearly all its pixels in a band along its own bounding box's sides, that box
+    enclosing another kept piece) or a ring drawn round the digit (a closed curve whose hole
+    holds other kept ink at least a third as tall and a quarter as heavy: a score circled on
+    a test).
+    A 0 or an O has its pixels on a curve, not on the box, and nothing of weight inside.
     ``boxes`` are the pieces' slices (ndimage.find_objects), ``kept`` the kept labels."""
     frames = []
     for label in kept:
@@ -384,16 +387,22 @@ def _box_frames(labels: np.ndarray, boxes: list, kept: np.ndarray) -> list[int]:
         h, w = rows.stop - rows.start, cols.stop - cols.start
         if min(h, w) < 12:
             continue
-        band = max(2, round(0.1 * min(h, w)))
+        inside = [other for other in kept if other != label
+                  and boxes[other - 1][0].start >= rows.start and boxes[other - 1][0].stop <= rows.stop
+                  and boxes[other - 1][1].start >= cols.start and boxes[other - 1][1].stop <= cols.stop]
+        if not inside:
+            continue
         piece = labels[rows, cols] == label
-        if piece[band:-band, band:-band].sum() > 0.1 * piece.sum():
-            continue
+        band = max(2, round(0.1 * min(h, w)))
         corners = [piece[:band, :band], piece[:band, -band:], piece[-band:, :band], piece[-band:, -band:]]
-        if not all(c.any() for c in corners):
+        if piece[band:-band, band:-band].sum() <= 0.1 * piece.sum() and all(c.any() for c in corners):
+            frames.append(int(label))
             continue
-        if any(other != label and boxes[other - 1][0].start >= rows.start and boxes[other - 1][0].stop <= rows.stop
-               and boxes[other - 1][1].start >= cols.start and boxes[other - 1][1].stop <= cols.stop
-               for other in kept):
+        held = np.isin(labels[rows, cols], inside)
+        tall = max(boxes[other - 1][0].stop - boxes[other - 1][0].start for other in inside)
+        if np.count_nonzero(held) < 0.25 * np.count_nonzero(piece) or tall < 0.3 * h:
+            continue
+        if np.count_nonzero(held & ndimage.binary_fill_holes(piece)) >= 0.9 * np.count_nonzero(held):
             frames.append(int(label))
     return frames
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 from scipy import ndimage
 
 INKS = [(20, 20, 25), (25, 35, 120), (30, 30, 90), (150, 25, 30), (60, 60, 60)]
@@ -95,7 +95,7 @@ def _ruling(shape, rng: np.random.Generator, step: int, squared: bool) -> np.nda
 
 
 CONDITIONS = ("shadow", "pencil", "lined paper", "squared paper", "boxed", "form line", "small in a large photo",
-              "paper on a desk", "thin pen drawing", "tightly cropped", "flash")
+              "paper on a desk", "thin pen drawing", "tightly cropped", "flash", "circled")
 
 
 def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str) -> Image.Image:
@@ -105,8 +105,9 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
     small digit in a large photo, a sheet of paper lying a little tilted on a darker desk, or
     a thin pen on a large canvas (a drawing in a paint program, a fine pen scanned at high
     resolution: strokes 1 px to a fiftieth of the digit's height), a photo cropped tightly
-    round the digit (0-2 px of margin; dark or light ink), or a flash photo whose light falls
-    off towards the corners (to 30-60 % of the middle's)."""
+    round the digit (0-2 px of margin; dark or light ink), a flash photo whose light falls
+    off towards the corners (to 30-60 % of the middle's), or a digit with a ring drawn round
+    it in the same pen (a score circled on a test)."""
     if condition == "shadow":
         picture = np.asarray(render(digit, rng, "dark"), np.float32)
         h, w = picture.shape[:2]
@@ -194,6 +195,18 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
                                                          cy ** 2 + (w - cx) ** 2, (h - cy) ** 2 + cx ** 2)
         picture = picture * (1 - rng.uniform(0.4, 0.7) * falloff)[..., None]
         return Image.fromarray(picture.clip(0, 255).astype(np.uint8), "RGB")
+    if condition == "circled":
+        side = int(rng.integers(100, 260))
+        height = int(side * rng.uniform(0.4, 0.5))
+        coverage = np.zeros((side, side), np.float32)
+        top, left = (side - height) // 2 + rng.integers(-4, 5, 2)
+        coverage[top:top + height, left:left + height] = _glyph(digit, height)
+        ring = Image.new("L", (side, side), 0)
+        margins = side * rng.uniform(0.06, 0.18, 4)
+        ImageDraw.Draw(ring).ellipse([margins[0], margins[1], side - margins[2], side - margins[3]],
+                                     outline=255, width=max(2, side // int(rng.integers(25, 50))))
+        coverage = np.maximum(coverage, np.asarray(ring, np.float32) / 255)
+        return photograph(ndimage.gaussian_filter(coverage, 0.7), rng, "dark")
     raise ValueError(f"unknown condition {condition!r}; one of {', '.join(CONDITIONS)}")
 
 

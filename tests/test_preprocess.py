@@ -333,3 +333,18 @@ def test_the_dim_corners_of_a_flash_photo_are_not_ink():
     falloff = 1 - 0.7 * ((yy - 80) ** 2 + (xx - 80) ** 2) / (2 * 80 ** 2)
     flash = Image.fromarray((lit * falloff[..., None]).astype(np.uint8))
     assert difference(to_mnist(flash), to_mnist(seven((160, 160)))) < 0.03
+
+
+def test_a_ring_drawn_round_the_digit_is_left_out():
+    """A score circled on a test: the ring is a frame, not part of the digit (it read as 0)."""
+    circled = seven((160, 160))
+    ImageDraw.Draw(circled).ellipse([12, 10, 150, 152], outline=(20, 20, 40), width=6)
+    assert difference(to_mnist(circled), to_mnist(seven((160, 160)))) < 0.03
+
+
+def test_a_zero_with_a_speck_inside_is_still_a_zero():
+    zero = Image.new("RGB", (160, 160), (240, 235, 220))
+    draw = ImageDraw.Draw(zero)
+    draw.ellipse([40, 20, 120, 140], outline=(20, 20, 40), width=10)
+    draw.ellipse([76, 76, 84, 84], fill=(20, 20, 40))                       # a blot in its hole
+    assert digits.predict(zero)[0].digit == 0
