@@ -493,7 +493,8 @@ def even_strokes(ink: np.ndarray) -> np.ndarray:
     if stroke_share(ink, whole=True)[0] >= THIN:                    # the usual case, told quickly
         return ink
     share, size = stroke_share(ink)
-    if share >= THIN:
+    rows, cols = _largest_piece(ink > 0.5)
+    if share >= THIN or cols.stop - cols.start > 1.5 * (rows.stop - rows.start):   # a line, not a digit
         return ink
     grow = int(round((STROKE - share) * size / (1 - STROKE)))   # the dilation widens the digit too
     if grow < 1:
@@ -596,7 +597,8 @@ def _with_margin(grey: np.ndarray, cleaned: np.ndarray) -> np.ndarray | None:
         return None
     rows, cols = _largest_piece(cleaned > 0.2)
     h, w = cleaned.shape
-    if sum([rows.start <= 2, cols.start <= 2, rows.stop >= h - 2, cols.stop >= w - 2]) < 3:
+    if sum([rows.start <= 2, cols.start <= 2, rows.stop >= h - 2, cols.stop >= w - 2]) < 3 \
+            or cols.stop - cols.start > 1.5 * (rows.stop - rows.start):       # a digit, not a form's line
         return None
     edge = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     paper = percentiles(edge, [90 if dark_ink(grey) else 10])[0]
