@@ -82,6 +82,15 @@ def _placed(glyph: np.ndarray, height: int, width: int, rng: np.random.Generator
     return canvas
 
 
+def _centred(digit: np.ndarray, side: int, height: int, rng: np.random.Generator, jitter: int) -> np.ndarray:
+    """A side x side coverage with the digit ``height`` px tall in its middle, give or take
+    ``jitter`` px."""
+    coverage = np.zeros((side, side), np.float32)
+    top, left = (side - height) // 2 + rng.integers(-jitter, jitter + 1, 2)
+    coverage[top:top + height, left:left + height] = _glyph(digit, height)
+    return coverage
+
+
 def _ruling(shape, rng: np.random.Generator, step: int, squared: bool) -> np.ndarray:
     """Faint printed lines every ``step`` px (and columns too on squared paper)."""
     lines = np.zeros(shape, np.float32)
@@ -130,10 +139,7 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
         return photograph(np.maximum(coverage, ruling), rng, "dark")
     if condition == "boxed":
         side = int(rng.integers(60, 250))
-        height = int(side * rng.uniform(0.5, 0.7))
-        coverage = np.zeros((side, side), np.float32)
-        top, left = (side - height) // 2 + rng.integers(-3, 4, 2)
-        coverage[top:top + height, left:left + height] = _glyph(digit, height)
+        coverage = _centred(digit, side, int(side * rng.uniform(0.5, 0.7)), rng, 3)
         m, w = int(side * 0.08), max(1, side // 60)
         coverage[m:m + w, m:-m] = coverage[-m - w:-m, m:-m] = 1
         coverage[m:-m, m:m + w] = coverage[m:-m, -m - w:-m] = 1
@@ -197,10 +203,7 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
         return Image.fromarray(picture.clip(0, 255).astype(np.uint8), "RGB")
     if condition == "circled":
         side = int(rng.integers(100, 260))
-        height = int(side * rng.uniform(0.4, 0.5))
-        coverage = np.zeros((side, side), np.float32)
-        top, left = (side - height) // 2 + rng.integers(-4, 5, 2)
-        coverage[top:top + height, left:left + height] = _glyph(digit, height)
+        coverage = _centred(digit, side, int(side * rng.uniform(0.4, 0.5)), rng, 4)
         ring = Image.new("L", (side, side), 0)
         margins = side * rng.uniform(0.06, 0.18, 4)
         ImageDraw.Draw(ring).ellipse([margins[0], margins[1], side - margins[2], side - margins[3]],
