@@ -233,7 +233,7 @@ def dark_ink(grey: np.ndarray) -> bool:
     than a stroke, so that a shadow's edge or a lighting gradient leaves no step. Light ink
     is double-checked against light that falls off towards the edge (a flash, a lamp).
     """
-    edge = np.concatenate([grey[:2].ravel(), grey[-2:].ravel(), grey[:, :2].ravel(), grey[:, -2:].ravel()])
+    edge = _edge(grey)
     edge_lo, paper, edge_hi = percentiles(edge, [5, 50, 95])
     lo, hi = percentiles(_sample(grey), [1, 99])
     below, above = edge_lo - lo, hi - edge_hi
@@ -246,6 +246,11 @@ def dark_ink(grey: np.ndarray) -> bool:
     flat = thumb - ndimage.median_filter(thumb, size=max(3, min(thumb.shape) // 3), mode="nearest")
     lo, hi = percentiles(flat, [1, 99])
     return -lo >= hi or _dark_under_uneven_light(grey)
+
+
+def _edge(grey: np.ndarray) -> np.ndarray:
+    """The pixels of the picture's outer two rows and columns (corners twice)."""
+    return np.concatenate([grey[:2].ravel(), grey[-2:].ravel(), grey[:, :2].ravel(), grey[:, -2:].ravel()])
 
 
 def _thumbnail(grey: np.ndarray, side: int = 32) -> np.ndarray:
@@ -292,7 +297,7 @@ def _flash_light(grey: np.ndarray) -> np.ndarray | None:
     the fitted light a dome whose curvature alone dims the middle of the sides by a tenth or
     more); None otherwise. A filter wider than a stroke over-estimates the paper where such
     light falls off steeply: the dim corners came out as faint ink."""
-    edge = np.concatenate([grey[:2].ravel(), grey[-2:].ravel(), grey[:, :2].ravel(), grey[:, -2:].ravel()])
+    edge = _edge(grey)
     if percentiles(edge, [95])[0] >= 0.95 * percentiles(_sample(grey), [99])[0]:
         return None
     coefficients = _light(_thumbnail(grey))
@@ -378,8 +383,8 @@ def _box_frames(labels: np.ndarray, boxes: list, kept: np.ndarray) -> list[int]:
     box (nearly all its pixels in a band along its own bounding box's sides, that box
     enclosing another kept piece) or a ring drawn round the digit (a closed curve whose hole
     holds other kept ink at least a third as tall and a quarter as heavy: a score circled on
-    a test).
-    A 0 or an O has its pixels on a curve, not on the box, and nothing of weight inside.
+    a test). A 0 or an O has its pixels on a curve, not on the box, and nothing of weight
+    inside.
     ``boxes`` are the pieces' slices (ndimage.find_objects), ``kept`` the kept labels."""
     frames = []
     for label in kept:
@@ -458,14 +463,15 @@ def frame(ink: np.ndarray, box: int = 20, size: int = 28) -> np.ndarray:
     return canvas
 
 
-def stroke_share(ink: np.ndarray, whole: bool = False) -> tuple[float, int]:
+def stroke_share(ink: np.ndarray, whole: bool = False, piece=None) -> tuple[float, int]:
     """(the strokes' width as a share of the size of the largest piece of ink, that size).
 
     The width is twice the ink's mass over the length of its outline (a long stroke of
     width w and length L: 2wL / 2L); the size is the piece's larger side. The largest
     piece, not all the ink, so that a stray mark far from the digit (the wedge of a
     shadow's edge) does not make the digit look thin; ``whole``: the size of all the ink
-    instead (quicker, and never a larger share)."""
+    instead (quicker, and never a larger share); ``piece``: the largest piece's box, when
+    already known (_largest_piece)."""
     mask = ink > 0.5
     rows, cols = np.nonzero(mask)
     if rows.size == 0:
@@ -475,7 +481,7 @@ def stroke_share(ink: np.ndarray, whole: bool = False) -> tuple[float, int]:
     if whole:
         size = max(rows.max() - rows.min(), cols.max() - cols.min()) + 1
     else:
-        rows, cols = _largest_piece(mask)
+        rows, cols = piece or _largest_piece(mask)
         size = max(rows.stop - rows.start, cols.stop - cols.start)
     return 2 * float(ink.sum()) / max(outline, 1) / size, size
 
@@ -492,8 +498,8 @@ def even_strokes(ink: np.ndarray) -> np.ndarray:
     never seen hairlines."""
     if stroke_share(ink, whole=True)[0] >= THIN:                    # the usual case, told quickly
         return ink
-    share, size = stroke_share(ink)
     rows, cols = _largest_piece(ink > 0.5)
+    share, size = stroke_share(ink, piece=(rows, cols))
     if share >= THIN or cols.stop - cols.start > 1.5 * (rows.stop - rows.start):   # a line, not a digit
         return ink
     grow = int(round((STROKE - share) * size / (1 - STROKE)))   # the dilation widens the digit too

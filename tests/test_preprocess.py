@@ -9,7 +9,7 @@ from scipy import ndimage
 
 import digits
 from digits.preprocess import stroke_share, to_mnist
-from image_files import png_claiming
+from image_files import lit_by_a_flash, png_claiming
 
 
 def seven(size=(120, 160), ink=(20, 20, 40), paper=(240, 235, 220), offset=(0, 0), width=10):
@@ -328,10 +328,7 @@ def test_a_picture_cropped_tight_round_a_bold_digit_is_read_whole(ink, paper):
 def test_the_dim_corners_of_a_flash_photo_are_not_ink():
     """A flash lights the middle: the paper filter over-estimated the paper where the light
     falls off steeply, and a dim corner came out as a speck beside the digit."""
-    lit = np.asarray(seven((160, 160)), np.float32)
-    yy, xx = np.mgrid[0:160, 0:160]
-    falloff = 1 - 0.7 * ((yy - 80) ** 2 + (xx - 80) ** 2) / (2 * 80 ** 2)
-    flash = Image.fromarray((lit * falloff[..., None]).astype(np.uint8))
+    flash = lit_by_a_flash(seven((160, 160)), 0.7)
     assert difference(to_mnist(flash), to_mnist(seven((160, 160)))) < 0.03
 
 

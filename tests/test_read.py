@@ -7,6 +7,7 @@ from PIL import Image, ImageDraw
 
 import digits
 from digits.synth import render_number
+from image_files import lit_by_a_flash
 from test_cli import run
 
 
@@ -55,11 +56,7 @@ def test_numbers_photographed_with_a_flash_read_as_without(mnist_test):
     right = 0
     for k in range(8):
         picture, truth = number(mnist_test, clear_digits(mnist_test, 4, start=10 * k), seed=k)
-        lit = np.asarray(picture, np.float32)
-        h, w = lit.shape[:2]
-        yy, xx = np.mgrid[0:h, 0:w]
-        falloff = 1 - 0.6 * ((yy - h / 2) ** 2 + (xx - w / 2) ** 2) / ((h / 2) ** 2 + (w / 2) ** 2)
-        right += digits.read(Image.fromarray((lit * falloff[..., None]).astype(np.uint8))).text == truth
+        right += digits.read(lit_by_a_flash(picture, 0.6)).text == truth
     assert right >= 7
 
 
