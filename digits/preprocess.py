@@ -25,6 +25,9 @@ PAPER = 0.05                 # framed values below this are paper (exactly 0, as
 ZOOM = 0.3                   # ink spanning less of the working image than this is looked at closer
 THIN = 0.045                 # strokes narrower than this share of the digit's size (MNIST's are 0.05
 STROKE = 0.07                # to 0.15) are widened to this share, as MNIST's thinner ones
+SOLID = 1.6                  # ink coming in from the edge this many times deeper than the digit's
+THICK = 2.5                  # thickest point (or than the middle of all strokes) is a finger, a
+                             # desk or a shadow, not writing
 
 
 class ImageError(ValueError):
@@ -370,12 +373,69 @@ def clean(ink: np.ndarray) -> np.ndarray:
     if frames:
         keep[frames] = False                                       # specks are judged against the
         keep &= sizes >= max(2, 0.02 * sizes[keep].max())          # digit now, not against the box
-    kept = _dilate3(keep[labels])                                  # keep the strokes' soft edges
+    kept = keep[labels]
+    intruder = _from_the_edge(mask, labels, sizes, keep, boxes)
+    if intruder is not None:
+        kept &= ~intruder
+        rest, n = ndimage.label(kept)                              # what is left of it is specks
+        left = np.bincount(rest.ravel(), minlength=n + 1)
+        kept &= (left >= max(2, 0.02 * left[1:].max()))[rest] & (rest > 0)
+    kept = _dilate3(kept)                                          # keep the strokes' soft edges
     strong = percentiles(_sample(ink[mask]), [90])[0]
     out = np.where(kept, ink / max(strong, 1e-6), 0.0)
     if (out > 0.5).sum() < 3:
         raise NoDigitError("no digit found: only specks of ink")
     return np.clip(out, 0, 1).astype(np.float32)
+
+
+def _touching_edge(labels: np.ndarray, near: int = 0) -> set[int]:
+    """Labels of the pieces within ``near`` pixels of the picture's edge."""
+    k = near + 1
+    rim = np.concatenate([labels[:k].ravel(), labels[-k:].ravel(), labels[:, :k].ravel(), labels[:, -k:].ravel()])
+    return set(np.unique(rim).tolist()) - {0}
+
+
+def _from_the_edge(mask, labels, sizes, keep, boxes) -> np.ndarray | None:
+    """Pixels of things that come in from the picture's edge and are no part of the digit:
+    a finger holding the page, the desk in a corner, a shadow's dark wedge (solid: deeper
+    than any stroke of the digit, reaching the edge), or a pen lying along a side (a straight
+    bar across most of the picture, taken only when a piece of ink clear of the edge, at
+    least a quarter as heavy as the largest piece at the edge, is there to be the digit).
+    How deep a stroke may be is measured on that piece when there is one (its thickest
+    point), else on all the ink (the middle of its strokes). Never more than 70 % of the ink:
+    a bold digit cropped tight touches the edge itself. None when nothing is taken."""
+    kept = np.flatnonzero(keep)
+    at_edge = _touching_edge(labels, near=2)
+    outer = [label for label in kept if label in at_edge]
+    if not outer:
+        return None
+    inner = [label for label in kept if label not in at_edge]
+    digit = max(inner, key=lambda label: sizes[label]) if inner else None
+    if digit is not None and sizes[digit] < 0.25 * max(sizes[label] for label in outer):
+        digit = None
+    h, w = mask.shape
+    intruder = np.zeros(mask.shape, bool)
+    depth = ndimage.distance_transform_edt(mask)                   # the picture's edge is not paper
+    ink = np.isin(labels, kept)
+    if digit is not None:
+        for label in outer:
+            rows, cols = boxes[label - 1]
+            tall, wide = rows.stop - rows.start, cols.stop - cols.start
+            if (wide >= 0.6 * w and tall <= 0.2 * wide) or (tall >= 0.6 * h and wide <= 0.2 * tall):
+                intruder |= labels == label                        # a bar across the picture
+        reach = SOLID * float(depth[labels == digit].max())
+    else:
+        ridge = ink & (depth >= ndimage.grey_dilation(depth, size=3)) & (depth >= 1)   # strokes' middles
+        reach = THICK * float(np.median(depth[ridge]))
+    core = np.isin(labels, outer) & ~intruder & (depth > reach)
+    if core.any():
+        pieces, _ = ndimage.label(core)
+        core = np.isin(pieces, list(_touching_edge(pieces)))
+        if core.any():                                             # the solid part, grown back to its outline
+            intruder |= (ndimage.distance_transform_edt(~core) <= reach + 1) & np.isin(labels, outer)
+    if not intruder.any() or np.count_nonzero(ink & ~intruder) < 0.3 * np.count_nonzero(ink):
+        return None
+    return intruder
 
 
 def _box_frames(labels: np.ndarray, boxes: list, kept: np.ndarray) -> list[int]:

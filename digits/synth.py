@@ -104,7 +104,8 @@ def _ruling(shape, rng: np.random.Generator, step: int, squared: bool) -> np.nda
 
 
 CONDITIONS = ("shadow", "pencil", "lined paper", "squared paper", "boxed", "form line", "small in a large photo",
-              "paper on a desk", "thin pen drawing", "tightly cropped", "flash", "circled")
+              "paper on a desk", "thin pen drawing", "tightly cropped", "flash", "circled", "finger at the edge",
+              "desk in a corner")
 
 
 def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str) -> Image.Image:
@@ -115,8 +116,9 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
     a thin pen on a large canvas (a drawing in a paint program, a fine pen scanned at high
     resolution: strokes 1 px to a fiftieth of the digit's height), a photo cropped tightly
     round the digit (0-2 px of margin; dark or light ink), a flash photo whose light falls
-    off towards the corners (to 30-60 % of the middle's), or a digit with a ring drawn round
-    it in the same pen (a score circled on a test)."""
+    off towards the corners (to 30-60 % of the middle's), a digit with a ring drawn round
+    it in the same pen (a score circled on a test), a finger holding the page coming in from
+    one side, or the desk showing dark in one corner."""
     if condition == "shadow":
         picture = np.asarray(render(digit, rng, "dark"), np.float32)
         h, w = picture.shape[:2]
@@ -210,6 +212,25 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
                                      outline=255, width=max(2, side // int(rng.integers(25, 50))))
         coverage = np.maximum(coverage, np.asarray(ring, np.float32) / 255)
         return photograph(ndimage.gaussian_filter(coverage, 0.7), rng, "dark")
+    if condition == "finger at the edge":
+        picture = render(digit, rng, "dark")
+        w, h = picture.size
+        r, reach = min(w, h) * rng.uniform(0.08, 0.25), min(w, h) * rng.uniform(0.15, 0.35)
+        side = int(rng.integers(4))
+        at = rng.uniform(0.2, 0.8) * (w if side < 2 else h)
+        box = {0: [at - r, -r, at + r, reach], 1: [at - r, h - reach, at + r, h + r],
+               2: [-r, at - r, reach, at + r], 3: [w - reach, at - r, w + r, at + r]}[side]
+        skin = tuple(int(v) for v in rng.uniform(120, 200) * np.array([1.0, 0.8, 0.7]))
+        ImageDraw.Draw(picture).rounded_rectangle(box, radius=r, fill=skin)
+        return picture
+    if condition == "desk in a corner":
+        picture = render(digit, rng, "dark")
+        w, h = picture.size
+        legs = min(w, h) * rng.uniform(0.15, 0.3) * rng.uniform(0.8, 1.5, 2)
+        x, y = (0, w)[int(rng.integers(2))], (0, h)[int(rng.integers(2))]
+        corner = [(x, y), (abs(x - legs[0]), y), (x, abs(y - legs[1]))]
+        ImageDraw.Draw(picture).polygon(corner, fill=tuple(int(v) for v in rng.uniform(30, 90, 3)))
+        return picture
     raise ValueError(f"unknown condition {condition!r}; one of {', '.join(CONDITIONS)}")
 
 

@@ -345,3 +345,45 @@ def test_a_zero_with_a_speck_inside_is_still_a_zero():
     draw.ellipse([40, 20, 120, 140], outline=(20, 20, 40), width=10)
     draw.ellipse([76, 76, 84, 84], fill=(20, 20, 40))                       # a blot in its hole
     assert digits.predict(zero)[0].digit == 0
+
+
+def held_by_a_finger(image, side="right", touching=False):
+    """The picture with a finger (a skin-coloured rounded bar) coming in from one side."""
+    picture = image.copy()
+    w, h = picture.size
+    r = 0.15 * min(w, h)
+    if side == "right":
+        box = [0.8 * w, 0.55 * h - r, w + r, 0.55 * h + r]
+    else:                                          # from below, up to the 7's foot when touching
+        box = [0.45 * w - r, (0.75 if touching else 0.9) * h, 0.45 * w + r, h + r]
+    ImageDraw.Draw(picture).rounded_rectangle(box, radius=r, fill=(130, 100, 85))
+    return picture
+
+
+def with_desk_in_a_corner(image):
+    """The picture with the dark desk showing in its top left corner."""
+    picture = image.copy()
+    w, h = picture.size
+    ImageDraw.Draw(picture).polygon([(0, 0), (0.3 * w, 0), (0, 0.25 * h)], fill=(60, 45, 35))
+    return picture
+
+
+@pytest.mark.parametrize("side", ["right", "bottom"])
+def test_a_finger_holding_the_page_is_not_framed_with_the_digit(side):
+    assert difference(to_mnist(held_by_a_finger(seven(), side)), to_mnist(seven())) < 0.03
+
+
+def test_a_finger_touching_the_digit_is_taken_off_it():
+    assert difference(to_mnist(held_by_a_finger(seven(), "bottom", touching=True)), to_mnist(seven())) < 0.03
+    assert digits.predict(held_by_a_finger(seven(), "bottom", touching=True))[0].digit == 7
+
+
+def test_the_desk_showing_in_a_corner_is_not_framed_with_the_digit():
+    assert difference(to_mnist(with_desk_in_a_corner(seven())), to_mnist(seven())) < 0.03
+
+
+def test_a_pen_lying_along_a_side_is_not_framed_with_the_digit():
+    picture = seven()
+    ImageDraw.Draw(picture).line([(-5, 156), (125, 140)], fill=(30, 30, 60), width=8)
+    assert difference(to_mnist(picture), to_mnist(seven())) < 0.03
+
