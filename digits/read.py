@@ -16,7 +16,7 @@ from scipy import ndimage
 
 from .predict import Prediction, classify, threshold_of
 from .runtime import runner
-from .preprocess import _otsu, frame, ink_map, open_image, page_of, percentiles, to_grey, working_size
+from .preprocess import _otsu, dark_ink, frame, ink_map, open_image, page_of, percentiles, to_grey, working_size
 
 LINE_HEIGHT = 96      # the line is rescaled to about this height before segmenting
 MAX_WIDTH = 2400      # ...and at most this width
@@ -36,6 +36,8 @@ JOIN_GAP = 0.12       # neighbouring pieces this close (share of the digit heigh
 JOIN_RELATIVE = 0.5   # ...and much closer than the digits of the line usually are,
 JOIN_WIDTH = 0.95     # ...if together they are no wider than this share of the height...
 JOIN_SLACK = 0.1      # ...and read as one digit, surely and typically, about as well as apart
+RIM_TONE = 0.03       # a piece at the edge with a quarter of its surroundings this close to its own
+                      # tone is the rim of something solid (a finger, the desk), not a stroke
 
 
 @dataclass
@@ -84,10 +86,31 @@ def _components(mask):
     return labels, [(sy, sx, areas[i + 1]) for i, (sy, sx) in enumerate(ndimage.find_objects(labels))]
 
 
-def segment(ink: np.ndarray) -> tuple[list[np.ndarray], float]:
+def _rims(mask: np.ndarray, tone: np.ndarray) -> np.ndarray:
+    """The pieces of ``mask`` at the picture's edge that are the rim of something solid the
+    ink map took for paper (a finger, the desk in a corner): right beside them lies tone as
+    dark as they are (``tone``: the picture, darker meaning more like ink). A stroke has paper
+    on both sides."""
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
+    h, w = mask.shape
+    rim = np.zeros_like(mask)
+    for i, (sy, sx) in enumerate(ndimage.find_objects(labels), start=1):
+        if sy.start > 0 and sx.start > 0 and sy.stop < h and sx.stop < w:
+            continue
+        piece = labels == i
+        beside = ndimage.binary_dilation(piece, iterations=3) & ~ndimage.binary_dilation(mask, iterations=1)
+        if beside.any() and percentiles(tone[beside], [25])[0] <= float(np.median(tone[piece])) + RIM_TONE:
+            rim |= piece
+    return rim
+
+
+def segment(ink: np.ndarray, tone: np.ndarray | None = None) -> tuple[list[np.ndarray], float]:
     """Masks (one per digit candidate, left to right, before splitting) from an ink map,
-    and the typical digit height in pixels."""
+    and the typical digit height in pixels. ``tone``: the picture, darker meaning more like
+    ink, to tell the rims of solid things at the edge from strokes."""
     mask = ink > max(_otsu(ink), 0.08 * float(ink.max()))
+    if tone is not None:
+        mask &= ~_rims(mask, tone)
     labels, comps = _components(mask)
     if not comps:
         return [], 0.0
@@ -306,7 +329,7 @@ def read(image, model=None, min_confidence=None) -> Reading:
     ink = ink_map(grey)
     if float(ink.max()) < 0.08:
         return Reading("")
-    masks, height = segment(ink)
+    masks, height = segment(ink, grey if dark_ink(grey) else 1 - grey)
     if not masks:
         return Reading("")
     singles = _classify(ink, masks, model)
