@@ -380,12 +380,36 @@ def clean(ink: np.ndarray) -> np.ndarray:
         rest, n = ndimage.label(kept)                              # what is left of it is specks
         left = np.bincount(rest.ravel(), minlength=n + 1)
         kept &= (left >= max(2, 0.02 * left[1:].max()))[rest] & (rest > 0)
+    kept &= ~_stray_dots(kept)                                     # dust, flecks of ink
     kept = _dilate3(kept)                                          # keep the strokes' soft edges
     strong = percentiles(_sample(ink[mask]), [90])[0]
     out = np.where(kept, ink / max(strong, 1e-6), 0.0)
     if (out > 0.5).sum() < 3:
         raise NoDigitError("no digit found: only specks of ink")
     return np.clip(out, 0, 1).astype(np.float32)
+
+
+def _stray_dots(kept: np.ndarray) -> np.ndarray:
+    """Dots apart from the digit (dust, a fleck of ink): pieces smaller than a square of the
+    digit's stroke width, farther from the digit's box than a stroke is wide."""
+    labels, n = ndimage.label(kept)
+    if n < 2:
+        return np.zeros_like(kept)
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)
+    sizes[0] = 0
+    main = int(np.argmax(sizes))
+    boxes = ndimage.find_objects(labels)
+    width = 2 * sizes[main] / max(_outline(labels[boxes[main - 1]] == main), 1)   # of its strokes
+    rows, cols = boxes[main - 1]
+    dots = []
+    for label in range(1, n + 1):
+        if label == main or sizes[label] >= width ** 2:
+            continue
+        r, c = boxes[label - 1]
+        gap = max(rows.start - r.stop, r.start - rows.stop, cols.start - c.stop, c.start - cols.stop, 0)
+        if gap > width:
+            dots.append(label)
+    return np.isin(labels, dots)
 
 
 def _touching_edge(labels: np.ndarray, near: int = 0) -> set[int]:
@@ -536,14 +560,19 @@ def stroke_share(ink: np.ndarray, whole: bool = False, piece=None) -> tuple[floa
     rows, cols = np.nonzero(mask)
     if rows.size == 0:
         return 1.0, 0
-    outline = (np.count_nonzero(mask[1:] != mask[:-1]) + np.count_nonzero(mask[:, 1:] != mask[:, :-1])
-               + mask[[0, -1]].sum() + mask[:, [0, -1]].sum())
+    outline = _outline(mask)
     if whole:
         size = max(rows.max() - rows.min(), cols.max() - cols.min()) + 1
     else:
         rows, cols = piece or _largest_piece(mask)
         size = max(rows.stop - rows.start, cols.stop - cols.start)
     return 2 * float(ink.sum()) / max(outline, 1) / size, size
+
+
+def _outline(mask: np.ndarray) -> int:
+    """How many pixel sides a mask's outline has (the picture's edge counting as outline)."""
+    return int(np.count_nonzero(mask[1:] != mask[:-1]) + np.count_nonzero(mask[:, 1:] != mask[:, :-1])
+               + mask[[0, -1]].sum() + mask[:, [0, -1]].sum())
 
 
 def _largest_piece(mask: np.ndarray) -> tuple[slice, slice]:

@@ -105,7 +105,7 @@ def _ruling(shape, rng: np.random.Generator, step: int, squared: bool) -> np.nda
 
 CONDITIONS = ("shadow", "pencil", "lined paper", "squared paper", "boxed", "form line", "small in a large photo",
               "paper on a desk", "thin pen drawing", "tightly cropped", "flash", "circled", "finger at the edge",
-              "desk in a corner")
+              "desk in a corner", "specks of dust")
 
 
 def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str) -> Image.Image:
@@ -118,7 +118,7 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
     round the digit (0-2 px of margin; dark or light ink), a flash photo whose light falls
     off towards the corners (to 30-60 % of the middle's), a digit with a ring drawn round
     it in the same pen (a score circled on a test), a finger holding the page coming in from
-    one side, or the desk showing dark in one corner."""
+    one side, the desk showing dark in one corner, or specks of dust or ink around the digit."""
     if condition == "shadow":
         picture = np.asarray(render(digit, rng, "dark"), np.float32)
         h, w = picture.shape[:2]
@@ -231,6 +231,14 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
         corner = [(x, y), (abs(x - legs[0]), y), (x, abs(y - legs[1]))]
         ImageDraw.Draw(picture).polygon(corner, fill=tuple(int(v) for v in rng.uniform(30, 90, 3)))
         return picture
+    if condition == "specks of dust":
+        picture = np.asarray(render(digit, rng, "dark"), np.float32).copy()
+        h, w = picture.shape[:2]
+        for _ in range(int(rng.integers(5, 20))):
+            y, x = int(rng.integers(0, h)), int(rng.integers(0, w))
+            r = max(1, int(min(h, w) * rng.uniform(0.005, 0.015)))
+            picture[max(0, y - r):y + r, max(0, x - r):x + r] *= rng.uniform(0.2, 0.5)
+        return Image.fromarray(picture.clip(0, 255).astype(np.uint8), "RGB")
     raise ValueError(f"unknown condition {condition!r}; one of {', '.join(CONDITIONS)}")
 
 

@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 
 import digits
-from digits.preprocess import stroke_share, to_mnist
+from digits.preprocess import stages, stroke_share, to_mnist
 from image_files import lit_by_a_flash, png_claiming
 
 
@@ -387,3 +387,19 @@ def test_a_pen_lying_along_a_side_is_not_framed_with_the_digit():
     ImageDraw.Draw(picture).line([(-5, 156), (125, 140)], fill=(30, 30, 60), width=8)
     assert difference(to_mnist(picture), to_mnist(seven())) < 0.03
 
+
+
+def test_specks_of_dust_apart_from_the_digit_are_not_framed_with_it():
+    """Dots no bigger than a stroke is wide, a stroke's width or more away from the digit."""
+    dusty = seven()
+    for x, y in [(8, 10), (100, 14), (12, 140), (104, 150), (64, 152), (20, 75)]:
+        ImageDraw.Draw(dusty).rectangle([x, y, x + 5, y + 5], fill=(70, 70, 80))
+    assert difference(to_mnist(dusty), to_mnist(seven())) < 0.03
+
+
+def test_a_digit_keeps_a_dot_of_its_own_close_by():
+    """A fleck within a stroke's width of the digit may be part of it: kept."""
+    dotted = seven()
+    ImageDraw.Draw(dotted).rectangle([95, 37, 100, 42], fill=(20, 20, 40))
+    cleaned = stages(dotted)["cleaned"]                      # working size: 0.8 of the picture
+    assert cleaned[31:34, 77:80].max() > 0.5
