@@ -20,6 +20,7 @@ from .preprocess import _otsu, dark_ink, frame, ink_map, open_image, page_of, pe
 
 LINE_HEIGHT = 96      # the line is rescaled to about this height before segmenting
 MAX_WIDTH = 2400      # ...and at most this width
+LOOK_SIDE = 512       # the writing is first looked for in the picture shrunk to this side
 SURE = 0.8            # a blob read as one digit this confidently is not split
 SPLIT_COST = 0.15     # log-probability a split must gain over reading the blob whole
 PIECE_SURE = 0.6      # a split is only taken when every piece reads at least this confidently...
@@ -68,6 +69,31 @@ def _rescale(grey: np.ndarray) -> tuple[np.ndarray, float]:
     size = (max(1, round(w * f)), max(1, round(h * f)))
     method = Image.Resampling.BOX if f < 1 else Image.Resampling.BILINEAR
     return np.asarray(Image.fromarray(grey, "F").resize(size, method), np.float32), f
+
+
+def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """The part of the picture holding the writing, with a margin of 3/4 of its height, and that
+    part's (top, left), when the writing spans under a quarter of the picture's height (a number in the
+    middle of a photographed page, which rescaling the whole picture to a line's height would
+    shrink to a few pixels); None otherwise. Specks and faint marks do not count as writing."""
+    h, w = full.shape
+    f = min(1.0, LOOK_SIDE / max(h, w))
+    small = full if f == 1 else np.asarray(
+        Image.fromarray(full, "F").resize((max(1, round(w * f)), max(1, round(h * f))), Image.Resampling.BOX),
+        np.float32)
+    ink = ink_map(small)
+    if float(ink.max()) < 0.08:
+        return None
+    labels, n = ndimage.label(ink > max(_otsu(ink), 0.08 * float(ink.max())))
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)
+    sizes[0] = 0
+    rows, cols = np.nonzero((sizes >= 0.05 * sizes.max())[labels] & (labels > 0))
+    if rows.size == 0 or rows.max() - rows.min() + 1 >= 0.25 * small.shape[0]:
+        return None
+    margin = 0.75 * (rows.max() - rows.min() + 1)
+    top, bottom = int(max(0, (rows.min() - margin) / f)), int(min(h, (rows.max() + 1 + margin) / f))
+    left, right = int(max(0, (cols.min() - margin) / f)), int(min(w, (cols.max() + 1 + margin) / f))
+    return full[top:bottom, left:right], (top, left)
 
 
 def _without_rules(mask: np.ndarray, digit_height: float) -> np.ndarray:
@@ -325,6 +351,10 @@ def read(image, model=None, min_confidence=None) -> Reading:
     full = to_grey(open_image(image))
     page = page_of(full, working_size(full))           # a note lying on a darker desk: the note
     full, (top, left) = page if page is not None else (full, (0, 0))
+    line = _around_writing(full)                       # a number written across a small part of a page
+    if line is not None:
+        full, (dy, dx) = line
+        top, left = top + dy, left + dx
     grey, scale = _rescale(full)
     ink = ink_map(grey)
     if float(ink.max()) < 0.08:

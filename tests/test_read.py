@@ -200,3 +200,14 @@ def test_the_desk_showing_in_a_corner_adds_no_digits(mnist_test):
         picture, truth = number(mnist_test, clear_digits(mnist_test, 4, start=10 * k), seed=k)
         right += digits.read(with_the_desk_in_a_corner(picture, k % 4)).text == truth
     assert right >= 7
+
+
+def test_a_number_written_across_a_small_part_of_a_page_is_found_and_read(mnist_test):
+    """Rescaling the whole page to a line's height had left the digits a few pixels tall."""
+    note, truth = number(mnist_test, clear_digits(mnist_test, 5, start=30))
+    h, w = note.height, note.width
+    page = Image.fromarray(np.pad(np.asarray(note.convert("RGB")), ((3 * h, 4 * h), (w // 2, w), (0, 0)), mode="edge"))
+    on_page, alone = digits.read(page), digits.read(note)
+    assert on_page.text == alone.text == truth
+    for (_, _, (l, t, r, b)), (_, _, (l0, t0, r0, b0)) in zip(on_page.digits, alone.digits):
+        assert abs(l - (l0 + w // 2)) <= 3 and abs(t - (t0 + 3 * h)) <= 3
