@@ -380,7 +380,8 @@ def clean(ink: np.ndarray) -> np.ndarray:
         rest, n = ndimage.label(kept)                              # what is left of it is specks
         left = np.bincount(rest.ravel(), minlength=n + 1)
         kept &= (left >= max(2, 0.02 * left[1:].max()))[rest] & (rest > 0)
-    kept &= ~_stray_dots(kept)                                     # dust, flecks of ink
+    if np.count_nonzero(keep) > 1:
+        kept &= ~_stray_dots(kept)                                 # dust, flecks of ink
     kept = _dilate3(kept)                                          # keep the strokes' soft edges
     strong = percentiles(_sample(ink[mask]), [90])[0]
     out = np.where(kept, ink / max(strong, 1e-6), 0.0)

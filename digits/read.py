@@ -72,10 +72,10 @@ def _rescale(grey: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
-    """The part of the picture holding the writing, with a margin of 3/4 of its height, and that
-    part's (top, left), when the writing spans under a quarter of the picture's height (a number in the
-    middle of a photographed page, which rescaling the whole picture to a line's height would
-    shrink to a few pixels); None otherwise. Specks and faint marks do not count as writing."""
+    """The part of the picture holding the writing, with a margin of 3/4 of its height, and
+    that part's (top, left), when the writing spans under a quarter of the picture's height (a
+    number in the middle of a photographed page, which rescaling the whole picture to a line's
+    height would shrink to a few pixels); None otherwise. Specks do not count as writing."""
     h, w = full.shape
     f = min(1.0, LOOK_SIDE / max(h, w))
     small = full if f == 1 else np.asarray(
@@ -123,10 +123,12 @@ def _rims(mask: np.ndarray, tone: np.ndarray) -> np.ndarray:
     for i, (sy, sx) in enumerate(ndimage.find_objects(labels), start=1):
         if sy.start > 0 and sx.start > 0 and sy.stop < h and sx.stop < w:
             continue
-        piece = labels == i
-        beside = ndimage.binary_dilation(piece, iterations=3) & ~ndimage.binary_dilation(mask, iterations=1)
-        if beside.any() and percentiles(tone[beside], [25])[0] <= float(np.median(tone[piece])) + RIM_TONE:
-            rim |= piece
+        window = (slice(max(0, sy.start - 4), sy.stop + 4), slice(max(0, sx.start - 4), sx.stop + 4))
+        piece = labels[window] == i
+        beside = ndimage.binary_dilation(piece, iterations=3) & ~ndimage.binary_dilation(mask[window], iterations=1)
+        near = tone[window]
+        if beside.any() and percentiles(near[beside], [25])[0] <= float(np.median(near[piece])) + RIM_TONE:
+            rim[window] |= piece
     return rim
 
 
