@@ -75,7 +75,8 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     """The part of the picture holding the writing, with a margin of 3/4 of its height, and
     that part's (top, left), when the writing spans under a quarter of the picture's height (a
     number in the middle of a photographed page, which rescaling the whole picture to a line's
-    height would shrink to a few pixels); None otherwise. Specks do not count as writing."""
+    height would shrink to a few pixels); None otherwise. Specks and ruled lines across a third
+    of the picture or more do not count as writing."""
     h, w = full.shape
     f = min(1.0, LOOK_SIDE / max(h, w))
     small = full if f == 1 else np.asarray(
@@ -84,7 +85,11 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     ink = ink_map(small)
     if float(ink.max()) < 0.08:
         return None
-    labels, n = ndimage.label(ink > max(_otsu(ink), 0.08 * float(ink.max())))
+    mask = ink > max(_otsu(ink), 0.08 * float(ink.max()))
+    rules = ndimage.binary_opening(mask, structure=np.ones((1, max(3, small.shape[1] // 3)), bool))
+    labels, n = ndimage.label(mask & ~ndimage.binary_dilation(rules, structure=np.ones((3, 1), bool)))
+    if n == 0:
+        return None
     sizes = np.bincount(labels.ravel(), minlength=n + 1)
     sizes[0] = 0
     rows, cols = np.nonzero((sizes >= 0.05 * sizes.max())[labels] & (labels > 0))

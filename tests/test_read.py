@@ -202,11 +202,15 @@ def test_the_desk_showing_in_a_corner_adds_no_digits(mnist_test):
     assert right >= 7
 
 
-def test_a_number_written_across_a_small_part_of_a_page_is_found_and_read(mnist_test):
-    """Rescaling the whole page to a line's height had left the digits a few pixels tall."""
+@pytest.mark.parametrize("ruled", [False, True])
+def test_a_number_written_across_a_small_part_of_a_page_is_found_and_read(mnist_test, ruled):
+    """Rescaling the whole page to a line's height had left the digits a few pixels tall;
+    the ruled lines of a notebook page are not writing."""
     note, truth = number(mnist_test, clear_digits(mnist_test, 5, start=30))
     h, w = note.height, note.width
     page = Image.fromarray(np.pad(np.asarray(note.convert("RGB")), ((3 * h, 4 * h), (w // 2, w), (0, 0)), mode="edge"))
+    for y in range(h // 3, page.height, int(0.7 * h)) if ruled else []:
+        ImageDraw.Draw(page).line([(0, y), (page.width, y)], fill=(150, 180, 225), width=2)
     on_page, alone = digits.read(page), digits.read(note)
     assert on_page.text == alone.text == truth
     for (_, _, (l, t, r, b)), (_, _, (l0, t0, r0, b0)) in zip(on_page.digits, alone.digits):
