@@ -198,7 +198,7 @@ def _thicken(grey: np.ndarray, dark: bool, size: int) -> np.ndarray:
     return (ndimage.grey_erosion if dark else ndimage.grey_dilation)(grey, size=(size, size))
 
 
-def ink_map(grey: np.ndarray) -> np.ndarray:
+def ink_map(grey: np.ndarray, dark: bool | None = None) -> np.ndarray:
     """Ink strength in [0, 1] (bright ink on black, as MNIST) from a grey image.
 
     Polarity: the ink is the minority, so whichever tail lies farther from the paper is
@@ -206,9 +206,9 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
     ones too, are then removed by estimating the paper under the strokes with a grey
     closing (dark ink) or opening (light ink) wider than any stroke. Dark ink on paper
     is measured against that paper (a ratio: a shadow dims ink and paper alike), light
-    ink on a board by its difference from it.
+    ink on a board by its difference from it. ``dark``: the polarity, when already known.
     """
-    dark = dark_ink(grey)
+    dark = dark_ink(grey) if dark is None else dark
     smooth = _median3(grey)                                      # salt-and-pepper speckle, dither
     if _mostly_erased(grey, smooth, dark):                       # 1-px strokes, which it would erase
         smooth = _median3(_thicken(grey, dark, 3))
@@ -366,20 +366,20 @@ def clean(ink: np.ndarray) -> np.ndarray:
     if n == 0:
         raise NoDigitError("no digit found: the image holds no ink (blank or flat)")
     sizes = np.bincount(labels.ravel(), minlength=n + 1)
-    keep = sizes >= max(2, 0.02 * sizes[1:].max())               # specks are tiny beside strokes
+    keep = _not_specks(sizes, sizes[1:].max())                    # specks are tiny beside strokes
     keep[0] = False
     boxes, pieces = ndimage.find_objects(labels), np.flatnonzero(keep)
     frames = _box_frames(labels, boxes, pieces) + _rules(boxes, pieces)   # a printed box, a form's line
     if frames:
         keep[frames] = False                                       # specks are judged against the
-        keep &= sizes >= max(2, 0.02 * sizes[keep].max())          # digit now, not against the box
+        keep &= _not_specks(sizes, sizes[keep].max())              # digit now, not against the box
     kept = keep[labels]
     intruder = _from_the_edge(mask, labels, sizes, keep, boxes)
     if intruder is not None:
         kept &= ~intruder
         rest, n = ndimage.label(kept)                              # what is left of it is specks
         left = np.bincount(rest.ravel(), minlength=n + 1)
-        kept &= (left >= max(2, 0.02 * left[1:].max()))[rest] & (rest > 0)
+        kept &= _not_specks(left, left[1:].max())[rest] & (rest > 0)
     if np.count_nonzero(keep) > 1:
         kept &= ~_stray_dots(kept)                                 # dust, flecks of ink
     kept = _dilate3(kept)                                          # keep the strokes' soft edges
@@ -388,6 +388,11 @@ def clean(ink: np.ndarray) -> np.ndarray:
     if (out > 0.5).sum() < 3:
         raise NoDigitError("no digit found: only specks of ink")
     return np.clip(out, 0, 1).astype(np.float32)
+
+
+def _not_specks(sizes: np.ndarray, largest) -> np.ndarray:
+    """Which pieces (by their sizes in pixels) are more than specks beside the largest."""
+    return sizes >= max(2, 0.02 * largest)
 
 
 def _stray_dots(kept: np.ndarray) -> np.ndarray:

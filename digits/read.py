@@ -61,14 +61,25 @@ class Reading:
         return bool(self.text) and not self.doubtful
 
 
+def _resized(grey: np.ndarray, f: float) -> np.ndarray:
+    """``grey`` scaled by ``f`` (area-averaged when shrinking)."""
+    h, w = grey.shape
+    size = (max(1, round(w * f)), max(1, round(h * f)))
+    method = Image.Resampling.BOX if f < 1 else Image.Resampling.BILINEAR
+    return np.asarray(Image.fromarray(grey, "F").resize(size, method), np.float32)
+
+
 def _rescale(grey: np.ndarray) -> tuple[np.ndarray, float]:
     h, w = grey.shape
     f = min(LINE_HEIGHT / h, MAX_WIDTH / w)
     if 0.9 < f < 1.1:
         return grey, 1.0
-    size = (max(1, round(w * f)), max(1, round(h * f)))
-    method = Image.Resampling.BOX if f < 1 else Image.Resampling.BILINEAR
-    return np.asarray(Image.fromarray(grey, "F").resize(size, method), np.float32), f
+    return _resized(grey, f), f
+
+
+def _ink_mask(ink: np.ndarray) -> np.ndarray:
+    """The pixels of a line's ink map that are ink."""
+    return ink > max(_otsu(ink), 0.08 * float(ink.max()))
 
 
 def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
@@ -79,13 +90,11 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     of the picture or more do not count as writing."""
     h, w = full.shape
     f = min(1.0, LOOK_SIDE / max(h, w))
-    small = full if f == 1 else np.asarray(
-        Image.fromarray(full, "F").resize((max(1, round(w * f)), max(1, round(h * f))), Image.Resampling.BOX),
-        np.float32)
+    small = full if f == 1 else _resized(full, f)
     ink = ink_map(small)
     if float(ink.max()) < 0.08:
         return None
-    mask = ink > max(_otsu(ink), 0.08 * float(ink.max()))
+    mask = _ink_mask(ink)
     rules = ndimage.binary_opening(mask, structure=np.ones((1, max(3, small.shape[1] // 3)), bool))
     labels, n = ndimage.label(mask & ~ndimage.binary_dilation(rules, structure=np.ones((3, 1), bool)))
     if n == 0:
@@ -122,10 +131,10 @@ def _rims(mask: np.ndarray, tone: np.ndarray) -> np.ndarray:
     ink map took for paper (a finger, the desk in a corner): right beside them lies tone as
     dark as they are (``tone``: the picture, darker meaning more like ink). A stroke has paper
     on both sides."""
-    labels, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
+    labels, comps = _components(mask)
     h, w = mask.shape
     rim = np.zeros_like(mask)
-    for i, (sy, sx) in enumerate(ndimage.find_objects(labels), start=1):
+    for i, (sy, sx, _) in enumerate(comps, start=1):
         if sy.start > 0 and sx.start > 0 and sy.stop < h and sx.stop < w:
             continue
         window = (slice(max(0, sy.start - 4), sy.stop + 4), slice(max(0, sx.start - 4), sx.stop + 4))
@@ -141,7 +150,7 @@ def segment(ink: np.ndarray, tone: np.ndarray | None = None) -> tuple[list[np.nd
     """Masks (one per digit candidate, left to right, before splitting) from an ink map,
     and the typical digit height in pixels. ``tone``: the picture, darker meaning more like
     ink, to tell the rims of solid things at the edge from strokes."""
-    mask = ink > max(_otsu(ink), 0.08 * float(ink.max()))
+    mask = _ink_mask(ink)
     if tone is not None:
         mask &= ~_rims(mask, tone)
     labels, comps = _components(mask)
@@ -363,10 +372,11 @@ def read(image, model=None, min_confidence=None) -> Reading:
         full, (dy, dx) = line
         top, left = top + dy, left + dx
     grey, scale = _rescale(full)
-    ink = ink_map(grey)
+    dark = dark_ink(grey)
+    ink = ink_map(grey, dark)
     if float(ink.max()) < 0.08:
         return Reading("")
-    masks, height = segment(ink, grey if dark_ink(grey) else 1 - grey)
+    masks, height = segment(ink, grey if dark else 1 - grey)
     if not masks:
         return Reading("")
     singles = _classify(ink, masks, model)
