@@ -79,7 +79,8 @@ def _widths(text: str) -> tuple:
 
 def _calibrated(fitted, validation) -> str:
     return (f"confidence calibrated on {len(validation[0]):,} held-out training images (temperature "
-            f"{fitted['temperature']:.3f}, typicality limit {fitted['typicality_limit']:.2f})")
+            f"{fitted['temperature']:.3f}, typicality limit {fitted['typicality_limit']:.2f}; its learnt part "
+            f"flags {fitted['non_digits_flagged']:.1%} of the non-digits it was taught)")
 
 
 def _calibrate(args) -> int:

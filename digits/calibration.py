@@ -12,9 +12,11 @@ import torch
 import torch.nn.functional as F
 
 from .train import logits_of
-from .typicality import BEYOND, fit_typicality
+from .typicality import BEYOND, fit_learnt, fit_typicality
 
 TYPICALITY_SAMPLE = 20_000     # training digits the typicality check is fitted on
+PHOTOGRAPHED_SAMPLE = 3_000    # ...and training digits photographed (digits.synth) then preprocessed
+NON_DIGIT_SAMPLE = 30_000      # non-digits (digits.outliers) its learnt part is taught to flag
 
 
 def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
@@ -49,23 +51,45 @@ def _as_framed(images: torch.Tensor) -> torch.Tensor:
     return torch.from_numpy(np.stack([frame(a) for a in images[:, 0].numpy()])).unsqueeze(1)
 
 
+def _photographed(images: torch.Tensor, seed: int) -> torch.Tensor:
+    """The images as a phone photo of them looks after preprocessing (digits.synth.render,
+    then digits.preprocess): thicker, softer strokes than MNIST's."""
+    from .preprocess import NoDigitError, to_mnist
+    from .synth import render
+    rng = np.random.default_rng(seed)
+    out = []
+    for digit in images[:, 0].numpy():
+        try:
+            out.append(to_mnist(render(digit, rng)))
+        except NoDigitError:                     # rendered too faint to find: nothing to learn from
+            pass
+    return torch.from_numpy(np.stack(out)).unsqueeze(1)
+
+
 def calibrate_model(model, train, validation, beyond: float = BEYOND, seed: int = 0) -> dict:
     """Fit ``model``'s typicality check and then its temperature, in place.
 
     The check learns the training digits' features (a sample of ``train``, as given and as
-    preprocessing frames them); its limit and the temperature come from ``validation``,
-    digits the model did not train on (also as given and framed). Returns both figures.
+    preprocessing frames them); its learnt part is taught to tell those digits, and some
+    photographed, from non-digits drawn from other training digits (digits.outliers); the
+    limits and the temperature come from ``validation``, digits the model did not train on
+    (also as given and framed). Returns the temperature, the check's limit and the share
+    of the non-digits its learnt part flags.
     """
+    from .outliers import non_digits
     images, labels = train
-    pick = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[:TYPICALITY_SAMPLE]
-    images, labels = images[pick], labels[pick]
-    half = len(images) // 2
-    fit_images = torch.cat([images, _as_framed(images[:half])])
-    fit_labels = torch.cat([labels, labels[:half]])
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))
+    pick, others = order[:TYPICALITY_SAMPLE], order[TYPICALITY_SAMPLE:TYPICALITY_SAMPLE + PHOTOGRAPHED_SAMPLE]
+    half = len(pick) // 2
+    fit_images = torch.cat([images[pick], _as_framed(images[pick[:half]])])
+    fit_labels = torch.cat([labels[pick], labels[pick[:half]]])
     held_out = torch.cat([validation[0], _as_framed(validation[0])])
     limit = fit_typicality(model, fit_images, fit_labels.numpy(), held_out, beyond)
+    digit_images = torch.cat([fit_images, _photographed(images[others], seed)]) if len(others) else fit_images
+    outliers = non_digits(NON_DIGIT_SAMPLE, images[:, 0].numpy(), labels.numpy(), seed=seed)
+    flagged = fit_learnt(model, digit_images, torch.from_numpy(outliers).unsqueeze(1), held_out, seed=seed)
     temperature = calibrate(model, *validation)
-    return {"temperature": temperature, "typicality_limit": limit}
+    return {"temperature": temperature, "typicality_limit": limit, "non_digits_flagged": flagged}
 
 
 def expected_calibration_error(probabilities: torch.Tensor, labels: torch.Tensor, bins: int = 15) -> float:

@@ -8,6 +8,12 @@ squared Mahalanobis distance to the nearest class mean, each layer scaled by its
 on held-out digits, divided by a limit set so that a chosen small share of held-out
 digits lies beyond it. Above 1: unlike the training digits, so not accepted without a person
 looking, whatever the probability says. The probabilities themselves stay calibrated.
+
+A learnt part sharpens it: a linear score over the same features, trained to tell digits
+(as given, as preprocessing frames them, and photographed then preprocessed) from things
+that are not one digit (digits.outliers: two digits overlaid or touching, pen strokes,
+glyphs, curves), with its own limit set the same way on the held-out digits. An image is
+atypical when either part says so: the atypicality is the larger of the two ratios.
 """
 from __future__ import annotations
 
@@ -16,6 +22,8 @@ import torch
 from torch import nn
 
 BEYOND = 0.015     # share of held-out digits whose atypicality is allowed above 1 (the limit)
+LEARNT_BEYOND = 0.01   # ...and beyond the learnt part's limit (each part has its own)
+UNFITTED = -30.0       # the learnt score of an unfitted check: exp(-30), never beyond its limit
 
 
 class Typicality(nn.Module):
@@ -30,6 +38,9 @@ class Typicality(nn.Module):
             self.register_buffer(f"whiten{i}", torch.zeros(d, d))     # inverse Cholesky factor, transposed
         self.register_buffer("scales", torch.ones(len(dims)))
         self.register_buffer("limit", torch.zeros(()))
+        for i, d in enumerate(dims):
+            self.register_buffer(f"learnt{i}", torch.zeros(d))       # weights of the learnt score
+        self.register_buffer("learnt_bias", torch.tensor(UNFITTED))   # its limit folded in: > 0 is beyond
 
     def raw_scores(self, taps) -> torch.Tensor:
         """(N, layers): per layer, squared distance to the nearest class mean over its scale."""
@@ -42,10 +53,15 @@ class Typicality(nn.Module):
             columns.append(distances.min(1).values / self.scales[i])
         return torch.stack(columns, 1)
 
+    def learnt_score(self, taps) -> torch.Tensor:
+        """(N,): the learnt part's score less its limit (above 0: not one digit)."""
+        return sum(features @ getattr(self, f"learnt{i}") for i, features in enumerate(taps)) + self.learnt_bias
+
     def forward(self, taps) -> torch.Tensor:
         """Atypicality (N,): above 1 means unlike the training digits; 0 when unfitted."""
-        score = self.raw_scores(taps).sum(1)
-        return torch.where(self.limit > 0, score / self.limit.clamp(min=1e-12), torch.zeros_like(score))
+        score = self.raw_scores(taps).sum(1) / self.limit.clamp(min=1e-12)
+        score = torch.maximum(score, self.learnt_score(taps).clamp(max=30.0).exp())
+        return torch.where(self.limit > 0, score, torch.zeros_like(score))
 
 
 def _taps(model, images, batch_size=1000):
@@ -82,3 +98,46 @@ def fit_typicality(model, train_images, train_labels, held_out_images, beyond: f
         combined = (held_out / gate.scales).sum(1)
         gate.limit.fill_(float(torch.quantile(combined, 1 - beyond)))
     return float(gate.limit)
+
+
+def fit_learnt(model, digit_images, non_digit_images, held_out_images, beyond: float = LEARNT_BEYOND,
+               epochs: int = 30, seed: int = 0) -> float:
+    """Fit the learnt part of ``model.typicality``: a linear score over the tapped features,
+    class-balanced logistic regression of ``non_digit_images`` against ``digit_images``
+    (features standardised on the digits, the scaling then folded into the weights), its
+    limit set so that ``beyond`` of ``held_out_images`` lie above it. Images are (N, 1, 28,
+    28) in [0, 1]. Returns the share of ``non_digit_images`` beyond the limit."""
+    if not 0 < beyond < 0.5:
+        raise ValueError(f"beyond is the share of held-out digits above the limit, in (0, 0.5), not {beyond}")
+    gate = model.typicality
+    positives = [torch.from_numpy(t).float() for t in _taps(model, digit_images)]
+    negatives = [torch.from_numpy(t).float() for t in _taps(model, non_digit_images)]
+    mean = torch.cat(positives, 1).mean(0)
+    spread = torch.cat(positives, 1).std(0) + 1e-3
+    x = (torch.cat([torch.cat(positives, 1), torch.cat(negatives, 1)]) - mean) / spread
+    n_pos, n_neg = len(positives[0]), len(negatives[0])
+    y = torch.cat([torch.zeros(n_pos), torch.ones(n_neg)])
+    weight = torch.cat([torch.full((n_pos,), len(y) / (2 * n_pos)), torch.full((n_neg,), len(y) / (2 * n_neg))])
+    generator = torch.Generator().manual_seed(seed)
+    linear = nn.Linear(x.shape[1], 1)
+    with torch.no_grad():
+        linear.weight.copy_(torch.randn(linear.weight.shape, generator=generator) * 0.01)
+        linear.bias.zero_()
+    optimizer = torch.optim.Adam(linear.parameters(), 1e-3, weight_decay=1e-4)
+    for _ in range(epochs):
+        order = torch.randperm(len(y), generator=generator)
+        for start in range(0, len(y), 256):
+            i = order[start:start + 256]
+            loss = nn.functional.binary_cross_entropy_with_logits(linear(x[i])[:, 0], y[i], weight=weight[i])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    with torch.no_grad():
+        w = linear.weight[0] / spread                                  # on the raw features
+        bias = linear.bias[0] - (mean * w).sum()
+        for i, part in enumerate(w.split([t.shape[1] for t in positives])):
+            getattr(gate, f"learnt{i}").copy_(part)
+        gate.learnt_bias.fill_(float(bias))
+        held = gate.learnt_score([torch.from_numpy(t).float() for t in _taps(model, held_out_images)])
+        gate.learnt_bias.sub_(torch.quantile(held, 1 - beyond))
+        return float((gate.learnt_score(negatives) > 0).float().mean())

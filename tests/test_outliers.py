@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 import digits
-from digits.outliers import non_digits, overlay
+from digits.outliers import KINDS, curve, non_digits, overlay, touching
 
 
 def _training_arrays(mnist_train, n=2000):
@@ -39,6 +39,29 @@ def test_an_overlay_holds_two_digits_of_different_classes():
     for seed in range(5):
         picture = overlay(digits_, labels, np.random.default_rng(seed))
         assert picture.sum() > bar_down.sum() + bar_across.sum() * 0.8   # both, whichever came first
+
+
+def test_touching_digits_stand_side_by_side_with_no_gap_between():
+    bar = np.zeros((28, 28), np.float32)
+    bar[4:24, 10:18] = 1
+    for seed in range(10):
+        picture = touching(np.stack([bar] * 3), np.random.default_rng(seed))
+        columns = np.nonzero(picture.any(0))[0]
+        assert 12 <= len(columns) <= 16                        # two bars 8 px wide, overlapping 0-4 px...
+        assert np.all(np.diff(columns) == 1)                   # ...with no empty column between them
+
+
+def test_a_curve_is_one_smooth_stroke_across_most_of_its_picture():
+    for seed in range(5):
+        picture = curve(np.random.default_rng(seed))
+        rows, cols = np.nonzero(picture > 0.5)
+        assert max(np.ptp(rows), np.ptp(cols)) >= 0.6 * picture.shape[0]
+        assert picture.mean() < 0.3                             # a stroke, not a blot
+
+
+def test_every_kind_of_non_digit_takes_its_share(mnist_train):
+    pool = non_digits(10 * len(KINDS), *_training_arrays(mnist_train), seed=5)
+    assert all((pool[i::len(KINDS)].reshape(10, -1).max(1) > 0.5).all() for i in range(len(KINDS)))
 
 
 def _confidence(model, images):

@@ -8,7 +8,8 @@ from conftest import ROOT
 from digits.__main__ import main
 from digits.outliers import KINDS, non_digits
 from digits.predict import classify
-from digits.typicality import BEYOND, fit_typicality
+from digits.synth import render_non_digit
+from digits.typicality import BEYOND, UNFITTED, fit_learnt, fit_typicality
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +50,34 @@ def test_shipped_cnn_passes_test_digits_and_flags_most_non_digits(shipped_cnn, m
     others = non_digits(600, images[:2000, 0].numpy(), labels[:2000].numpy(), seed=7)
     flagged = atypicality(shipped_cnn, others) > 1
     assert flagged.mean() > 0.5
-    for i, kind in enumerate(KINDS):                       # each kind: overlays, strokes, glyphs
+    for i, kind in enumerate(KINDS):                       # each kind: overlays, strokes, glyphs, ...
         assert flagged[i::len(KINDS)].mean() > 0.3, kind
+
+
+def test_the_learnt_part_sets_its_limit_on_held_out_digits_and_flags_unseen_non_digits(small_split, mnist_train):
+    (train_images, train_labels), (held_out, _) = small_split
+    model = digits.load_model(ROOT / "model.pth")
+    fit_typicality(model, train_images, train_labels.numpy(), held_out)
+    taught = non_digits(1500, train_images[:, 0].numpy(), train_labels.numpy(), seed=1)
+    fit_learnt(model, train_images, torch.from_numpy(taught).unsqueeze(1), held_out, beyond=0.05, epochs=10)
+    with torch.no_grad():
+        learnt = model.typicality.learnt_score(model.taps(digits.normalize(held_out))[1])
+    assert float(np.mean(learnt.numpy() > 0)) == pytest.approx(0.05, abs=0.002)
+    images, labels = mnist_train
+    unseen = non_digits(300, images[-2000:, 0].numpy(), labels[-2000:].numpy(), seed=2)   # other digits, seed
+    assert np.mean(atypicality(model, unseen) > 1) > 0.8
+
+
+def test_shipped_cnn_rejects_most_photographed_letters_symbols_and_scribbles():
+    rng = np.random.default_rng(5)             # the benchmark's kind of non-digit, none of its sources taught
+    pictures = [render_non_digit(rng)[0] for _ in range(300)]
+    rejected = []
+    for picture in pictures:
+        try:
+            rejected.append(not digits.predict(picture, model=ROOT / "cnn.pth")[0].accepted)
+        except digits.NoDigitError:
+            rejected.append(True)
+    assert np.mean(rejected) > 0.82           # 76 % before the check had a learnt part
 
 
 def test_an_atypical_image_is_not_accepted_however_probable(mnist_test):
@@ -69,6 +96,16 @@ def test_a_checkpoint_from_before_the_check_loads_as_unfitted(tmp_path):
     assert float(model.typicality.limit) == 0 and np.all(atypicality(model, torch.rand(3, 28, 28)) == 0)
 
 
+def test_a_checkpoint_from_before_the_learnt_part_keeps_its_check(shipped_cnn, mnist_test, tmp_path):
+    state = {k: v for k, v in shipped_cnn.state_dict().items() if not k.startswith("typicality.learnt")}
+    torch.save(state, tmp_path / "older.pth")
+    model = digits.load_model(tmp_path / "older.pth")
+    assert float(model.typicality.learnt_bias) == UNFITTED
+    with torch.no_grad():
+        before = model.typicality.raw_scores(model.taps(digits.normalize(mnist_test[0][:50]))[1]).sum(1)
+    assert np.allclose(atypicality(model, mnist_test[0][:50]), before / model.typicality.limit)
+
+
 def test_calibrate_command_fits_the_check_and_keeps_the_weights(tmp_path):
     import shutil
     path = tmp_path / "model.pth"
@@ -77,5 +114,5 @@ def test_calibrate_command_fits_the_check_and_keeps_the_weights(tmp_path):
     torch.save(state, path)
     assert main(["calibrate", str(path)]) == 0
     after = torch.load(path, weights_only=True)
-    assert float(after["typicality.limit"]) > 0
+    assert float(after["typicality.limit"]) > 0 and float(after["typicality.learnt_bias"]) != UNFITTED
     assert all(torch.equal(after[k], v) for k, v in state.items() if k != "temperature")
