@@ -25,6 +25,8 @@ SURE = 0.8            # a blob read as one digit this confidently is not split
 SPLIT_COST = 0.15     # log-probability a split must gain over reading the blob whole
 PIECE_SURE = 0.6      # a split is only taken when every piece reads at least this confidently...
 PIECE_HEIGHT = 0.5    # ...and is at least this share of the digit height tall (not a stroke's tail)
+ATYPICAL_WIDE = 0.6   # an atypical blob wider than this share of the digit height is tried as several
+                      # even when no wider than the line's digits (a 1 touching a 6), into typical pieces only
 ATYPICAL_COST = 2.0   # log-probability charged to a piece unlike any training digit (two merged ones)
 # The shape of each digit in MNIST's training set: mean and spread of log(width / height) of its ink.
 ASPECT = np.array([(-0.11, 0.20), (-0.95, 0.46), (-0.07, 0.22), (-0.24, 0.21), (-0.25, 0.22),
@@ -294,9 +296,10 @@ def _cut_candidates(mask, x0, x1, height, most=4):
     return [x0 + i for i in chosen]
 
 
-def _best_split(ink, mask, x0, x1, height, depth, model, memo):
+def _best_split(ink, mask, x0, x1, height, depth, model, memo, strict=False):
     """The most probable reading of the columns [x0, x1) of a blob as 1 or more digits:
-    (mean log-probability, [(prediction, piece mask)])."""
+    (mean log-probability, [(prediction, piece mask)]). ``strict``: split only into pieces
+    that are all typical digits (for a blob tried only because it is atypical)."""
     if (x0, x1) in memo:
         return memo[x0, x1]
     piece = np.zeros_like(mask)
@@ -308,11 +311,12 @@ def _best_split(ink, mask, x0, x1, height, depth, model, memo):
     best = (_log_score(whole, piece), [(whole, piece)])
     if depth > 0 and _doubtful(whole, piece):
         for cut in _cut_candidates(mask, x0, x1, height):
-            left = _best_split(ink, mask, x0, cut, height, depth - 1, model, memo)
-            right = _best_split(ink, mask, cut, x1, height, depth - 1, model, memo)
+            left = _best_split(ink, mask, x0, cut, height, depth - 1, model, memo, strict)
+            right = _best_split(ink, mask, cut, x1, height, depth - 1, model, memo, strict)
             parts = left[1] + right[1]
             if not left[1] or not right[1] or min(p.probability for p, _ in parts) < PIECE_SURE \
-                    or min(_rows(m) for _, m in parts) < PIECE_HEIGHT * height:
+                    or min(_rows(m) for _, m in parts) < PIECE_HEIGHT * height \
+                    or (strict and not all(p.typical for p, _ in parts)):
                 continue
             score = float(np.mean([_log_score(p, m) for p, m in parts])) - SPLIT_COST
             if score > best[0]:
@@ -387,9 +391,11 @@ def read(image, model=None, min_confidence=None) -> Reading:
     pieces = []
     for mask, (x0, x1), single in zip(masks, spans, singles):
         parts = [(single, mask)]
-        if x1 - x0 > max(1.3 * typical, 0.6 * height) and _doubtful(single, mask):
+        wide = x1 - x0 > max(1.3 * typical, 0.6 * height)
+        strict = not wide and not single.typical and x1 - x0 > ATYPICAL_WIDE * height
+        if (wide or strict) and _doubtful(single, mask):
             depth = 3 if x1 - x0 > 2.2 * height else 2 if x1 - x0 > 1.2 * height else 1
-            parts = _best_split(ink, mask, x0, x1, height, depth, model, {})[1] or parts
+            parts = _best_split(ink, mask, x0, x1, height, depth, model, {}, strict)[1] or parts
         pieces += [part for _, part in parts]
     result, doubtful = [], []
     for i, (p, part) in enumerate(zip(_classify(ink, pieces, model, raw=False), pieces)):
