@@ -26,7 +26,7 @@ SPLIT_COST = 0.15     # log-probability a split must gain over reading the blob 
 PIECE_SURE = 0.6      # a split is only taken when every piece reads at least this confidently...
 PIECE_HEIGHT = 0.5    # ...and is at least this share of the digit height tall (not a stroke's tail)
 ATYPICAL_WIDE = 0.6   # an atypical blob wider than this share of the digit height is tried as several
-                      # even when no wider than the line's digits (a 1 touching a 6), into typical pieces only
+                      # even when no wider than the line's digits (a 1 touching a 6), into sure, typical pieces only
 ATYPICAL_COST = 2.0   # log-probability charged to a piece unlike any training digit (two merged ones)
 # The shape of each digit in MNIST's training set: mean and spread of log(width / height) of its ink.
 ASPECT = np.array([(-0.11, 0.20), (-0.95, 0.46), (-0.07, 0.22), (-0.24, 0.21), (-0.25, 0.22),
@@ -299,7 +299,7 @@ def _cut_candidates(mask, x0, x1, height, most=4):
 def _best_split(ink, mask, x0, x1, height, depth, model, memo, strict=False):
     """The most probable reading of the columns [x0, x1) of a blob as 1 or more digits:
     (mean log-probability, [(prediction, piece mask)]). ``strict``: split only into pieces
-    that are all typical digits (for a blob tried only because it is atypical)."""
+    that are all typical digits read at least SURE (for a blob tried only because it is atypical)."""
     if (x0, x1) in memo:
         return memo[x0, x1]
     piece = np.zeros_like(mask)
@@ -316,7 +316,7 @@ def _best_split(ink, mask, x0, x1, height, depth, model, memo, strict=False):
             parts = left[1] + right[1]
             if not left[1] or not right[1] or min(p.probability for p, _ in parts) < PIECE_SURE \
                     or min(_rows(m) for _, m in parts) < PIECE_HEIGHT * height \
-                    or (strict and not all(p.typical for p, _ in parts)):
+                    or (strict and not all(p.typical and p.probability >= SURE for p, _ in parts)):
                 continue
             score = float(np.mean([_log_score(p, m) for p, m in parts])) - SPLIT_COST
             if score > best[0]:
