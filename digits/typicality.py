@@ -79,8 +79,7 @@ def fit_typicality(model, train_images, train_labels, held_out_images, beyond: f
     """Fit ``model.typicality`` on training digits (class means, shared covariance) and set
     its limit so that ``beyond`` of ``held_out_images`` (digits it did not train on) lie
     above it. Images are (N, 1, 28, 28) in [0, 1]; returns the limit."""
-    if not 0 < beyond < 0.5:
-        raise ValueError(f"beyond is the share of held-out digits above the limit, in (0, 0.5), not {beyond}")
+    _check_share(beyond)
     gate = model.typicality
     labels = np.asarray(train_labels)
     with torch.no_grad():
@@ -107,17 +106,30 @@ def fit_learnt(model, digit_images, non_digit_images, held_out_images, beyond: f
     (features standardised on the digits, the scaling then folded into the weights), its
     limit set so that ``beyond`` of ``held_out_images`` lie above it. Images are (N, 1, 28,
     28) in [0, 1]. Returns the share of ``non_digit_images`` beyond the limit."""
-    if not 0 < beyond < 0.5:
-        raise ValueError(f"beyond is the share of held-out digits above the limit, in (0, 0.5), not {beyond}")
+    _check_share(beyond)
     gate = model.typicality
     positives = [torch.from_numpy(t).float() for t in _taps(model, digit_images)]
     negatives = [torch.from_numpy(t).float() for t in _taps(model, non_digit_images)]
     mean = torch.cat(positives, 1).mean(0)
     spread = torch.cat(positives, 1).std(0) + 1e-3
     x = (torch.cat([torch.cat(positives, 1), torch.cat(negatives, 1)]) - mean) / spread
-    n_pos, n_neg = len(positives[0]), len(negatives[0])
-    y = torch.cat([torch.zeros(n_pos), torch.ones(n_neg)])
-    weight = torch.cat([torch.full((n_pos,), len(y) / (2 * n_pos)), torch.full((n_neg,), len(y) / (2 * n_neg))])
+    weights, bias = _logistic_regression(x, len(positives[0]), epochs, seed)
+    with torch.no_grad():
+        w = weights / spread                                            # on the raw features
+        for i, part in enumerate(w.split([t.shape[1] for t in positives])):
+            getattr(gate, f"learnt{i}").copy_(part)
+        gate.learnt_bias.fill_(float(bias - (mean * w).sum()))
+        held = gate.learnt_score([torch.from_numpy(t).float() for t in _taps(model, held_out_images)])
+        gate.learnt_bias.sub_(torch.quantile(held, 1 - beyond))
+        return float((gate.learnt_score(negatives) > 0).float().mean())
+
+
+def _logistic_regression(x: torch.Tensor, n_zero: int, epochs: int, seed: int):
+    """(weights, bias) of a linear score telling the rows of ``x`` after the first ``n_zero``
+    (label 1) from those (label 0), each label weighted to half the loss; Adam, batches of 256."""
+    n_first, n_last = n_zero, len(x) - n_zero
+    y = torch.cat([torch.zeros(n_first), torch.ones(n_last)])
+    weight = torch.cat([torch.full((n_first,), len(y) / (2 * n_first)), torch.full((n_last,), len(y) / (2 * n_last))])
     generator = torch.Generator().manual_seed(seed)
     linear = nn.Linear(x.shape[1], 1)
     with torch.no_grad():
@@ -132,12 +144,9 @@ def fit_learnt(model, digit_images, non_digit_images, held_out_images, beyond: f
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-    with torch.no_grad():
-        w = linear.weight[0] / spread                                  # on the raw features
-        bias = linear.bias[0] - (mean * w).sum()
-        for i, part in enumerate(w.split([t.shape[1] for t in positives])):
-            getattr(gate, f"learnt{i}").copy_(part)
-        gate.learnt_bias.fill_(float(bias))
-        held = gate.learnt_score([torch.from_numpy(t).float() for t in _taps(model, held_out_images)])
-        gate.learnt_bias.sub_(torch.quantile(held, 1 - beyond))
-        return float((gate.learnt_score(negatives) > 0).float().mean())
+    return linear.weight.detach()[0], linear.bias.detach()[0]
+
+
+def _check_share(beyond: float) -> None:
+    if not 0 < beyond < 0.5:
+        raise ValueError(f"beyond is the share of held-out digits above the limit, in (0, 0.5), not {beyond}")
