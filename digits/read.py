@@ -277,7 +277,7 @@ def _aspect_z(digit, mask) -> float:
     return float((np.log(ratio) - mean) / spread)
 
 
-def _cut_candidates(mask, x0, x1, height, most=4):
+def _cut_candidates(mask, x0, x1, height, most=6):
     """Columns inside [x0, x1) where a cut crosses the least ink (local minima of the
     vertical projection), keeping pieces at least a narrow digit wide."""
     margin = max(3, int(0.2 * height))
