@@ -63,7 +63,7 @@ def _photographed(images: torch.Tensor, seed: int) -> torch.Tensor:
             out.append(to_mnist(render(digit, rng)))
         except NoDigitError:                     # rendered too faint to find: nothing to learn from
             pass
-    return torch.from_numpy(np.stack(out)).unsqueeze(1)
+    return torch.from_numpy(np.stack(out)).unsqueeze(1) if out else torch.zeros(0, 1, 28, 28)
 
 
 def calibrate_model(model, train, validation, beyond: float = BEYOND, seed: int = 0) -> dict:
@@ -85,7 +85,7 @@ def calibrate_model(model, train, validation, beyond: float = BEYOND, seed: int 
     fit_labels = torch.cat([labels[pick], labels[pick[:half]]])
     held_out = torch.cat([validation[0], _as_framed(validation[0])])
     limit = fit_typicality(model, fit_images, fit_labels.numpy(), held_out, beyond)
-    digit_images = torch.cat([fit_images, _photographed(images[others], seed)]) if len(others) else fit_images
+    digit_images = torch.cat([fit_images, _photographed(images[others], seed)])
     outliers = non_digits(NON_DIGIT_SAMPLE, images[:, 0].numpy(), labels.numpy(), seed=seed)
     flagged = fit_learnt(model, digit_images, torch.from_numpy(outliers).unsqueeze(1), held_out, seed=seed)
     temperature = calibrate(model, *validation)

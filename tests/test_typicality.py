@@ -116,3 +116,14 @@ def test_calibrate_command_fits_the_check_and_keeps_the_weights(tmp_path):
     after = torch.load(path, weights_only=True)
     assert float(after["typicality.limit"]) > 0 and float(after["typicality.learnt_bias"]) != UNFITTED
     assert all(torch.equal(after[k], v) for k, v in state.items() if k != "temperature")
+
+
+def test_calibrate_model_fits_the_check_its_learnt_part_and_the_temperature(mnist_train, monkeypatch):
+    from digits import calibration
+    monkeypatch.setattr(calibration, "NON_DIGIT_SAMPLE", 1500)          # smaller, to keep the test quick
+    monkeypatch.setattr(calibration, "PHOTOGRAPHED_SAMPLE", 40)
+    images, labels = mnist_train
+    model = digits.load_model(ROOT / "model.pth")
+    fitted = calibration.calibrate_model(model, (images[:20040], labels[:20040]), (images[-2000:], labels[-2000:]))
+    assert fitted["temperature"] > 0 and fitted["typicality_limit"] > 0
+    assert 0.5 < fitted["non_digits_flagged"] <= 1 and float(model.typicality.learnt_bias) != UNFITTED
