@@ -149,10 +149,15 @@ def working_size(grey: np.ndarray) -> np.ndarray:
     longer = max(h, w)
     if MIN_WORK_SIDE <= longer <= WORK_SIDE:
         return grey
-    f = (WORK_SIDE if longer > WORK_SIDE else MIN_WORK_SIDE) / longer
+    return resized(grey, (WORK_SIDE if longer > WORK_SIDE else MIN_WORK_SIDE) / longer)
+
+
+def resized(grey: np.ndarray, f: float) -> np.ndarray:
+    """``grey`` scaled by ``f`` (area-averaged when shrinking)."""
+    h, w = grey.shape
+    size = (max(1, round(w * f)), max(1, round(h * f)))
     method = Image.Resampling.BOX if f < 1 else Image.Resampling.BILINEAR
-    image = Image.fromarray(grey, "F").resize((max(1, round(w * f)), max(1, round(h * f))), method)
-    return np.asarray(image, dtype=np.float32)
+    return np.asarray(Image.fromarray(grey, "F").resize(size, method), np.float32)
 
 
 def working_image(full: np.ndarray) -> np.ndarray:
@@ -251,9 +256,10 @@ def dark_ink(grey: np.ndarray) -> bool:
     return -lo >= hi or _dark_under_uneven_light(grey)
 
 
-def _edge(grey: np.ndarray) -> np.ndarray:
-    """The pixels of the picture's outer two rows and columns (corners twice)."""
-    return np.concatenate([grey[:2].ravel(), grey[-2:].ravel(), grey[:, :2].ravel(), grey[:, -2:].ravel()])
+def _edge(grey: np.ndarray, width: int = 2) -> np.ndarray:
+    """The pixels of the picture's outer ``width`` rows and columns (corners twice)."""
+    k = width
+    return np.concatenate([grey[:k].ravel(), grey[-k:].ravel(), grey[:, :k].ravel(), grey[:, -k:].ravel()])
 
 
 def _thumbnail(grey: np.ndarray, side: int = 32) -> np.ndarray:
@@ -420,9 +426,7 @@ def _stray_dots(kept: np.ndarray) -> np.ndarray:
 
 def _touching_edge(labels: np.ndarray, near: int = 0) -> set[int]:
     """Labels of the pieces within ``near`` pixels of the picture's edge."""
-    k = near + 1
-    rim = np.concatenate([labels[:k].ravel(), labels[-k:].ravel(), labels[:, :k].ravel(), labels[:, -k:].ravel()])
-    return set(np.unique(rim).tolist()) - {0}
+    return set(np.unique(_edge(labels, near + 1)).tolist()) - {0}
 
 
 def _from_the_edge(mask, labels, sizes, keep, boxes) -> np.ndarray | None:
@@ -457,12 +461,13 @@ def _from_the_edge(mask, labels, sizes, keep, boxes) -> np.ndarray | None:
     else:
         ridge = ink & (depth >= ndimage.grey_dilation(depth, size=3)) & (depth >= 1)   # strokes' middles
         reach = THICK * float(np.median(depth[ridge]))
-    core = np.isin(labels, outer) & ~intruder & (depth > reach)
+    from_outer = np.isin(labels, outer)
+    core = from_outer & ~intruder & (depth > reach)
     if core.any():
         pieces, _ = ndimage.label(core)
         core = np.isin(pieces, list(_touching_edge(pieces)))
         if core.any():                                             # the solid part, grown back to its outline
-            intruder |= (ndimage.distance_transform_edt(~core) <= reach + 1) & np.isin(labels, outer)
+            intruder |= (ndimage.distance_transform_edt(~core) <= reach + 1) & from_outer
     if not intruder.any() or np.count_nonzero(ink & ~intruder) < 0.3 * np.count_nonzero(ink):
         return None
     return intruder

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image
 from scipy import ndimage
 
 from .predict import Prediction, classify, threshold_of
 from .runtime import runner
-from .preprocess import _otsu, dark_ink, frame, ink_map, open_image, page_of, percentiles, to_grey, working_size
+from .preprocess import (_otsu, dark_ink, frame, ink_map, open_image, page_of, percentiles, resized, to_grey,
+                         working_size)
 
 LINE_HEIGHT = 96      # the line is rescaled to about this height before segmenting
 MAX_WIDTH = 2400      # ...and at most this width
@@ -63,20 +63,12 @@ class Reading:
         return bool(self.text) and not self.doubtful
 
 
-def _resized(grey: np.ndarray, f: float) -> np.ndarray:
-    """``grey`` scaled by ``f`` (area-averaged when shrinking)."""
-    h, w = grey.shape
-    size = (max(1, round(w * f)), max(1, round(h * f)))
-    method = Image.Resampling.BOX if f < 1 else Image.Resampling.BILINEAR
-    return np.asarray(Image.fromarray(grey, "F").resize(size, method), np.float32)
-
-
 def _rescale(grey: np.ndarray) -> tuple[np.ndarray, float]:
     h, w = grey.shape
     f = min(LINE_HEIGHT / h, MAX_WIDTH / w)
     if 0.9 < f < 1.1:
         return grey, 1.0
-    return _resized(grey, f), f
+    return resized(grey, f), f
 
 
 def _ink_mask(ink: np.ndarray) -> np.ndarray:
@@ -92,13 +84,11 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     of the picture or more do not count as writing."""
     h, w = full.shape
     f = min(1.0, LOOK_SIDE / max(h, w))
-    small = full if f == 1 else _resized(full, f)
+    small = full if f == 1 else resized(full, f)
     ink = ink_map(small)
     if float(ink.max()) < 0.08:
         return None
-    mask = _ink_mask(ink)
-    rules = ndimage.binary_opening(mask, structure=np.ones((1, max(3, small.shape[1] // 3)), bool))
-    labels, n = ndimage.label(mask & ~ndimage.binary_dilation(rules, structure=np.ones((3, 1), bool)))
+    labels, n = ndimage.label(_without_lines(_ink_mask(ink), max(3, small.shape[1] // 3)))
     if n == 0:
         return None
     sizes = np.bincount(labels.ravel(), minlength=n + 1)
@@ -114,7 +104,11 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
 
 def _without_rules(mask: np.ndarray, digit_height: float) -> np.ndarray:
     """Remove horizontal lines much longer than a digit is tall (ruled paper, underlines)."""
-    length = int(max(3 * digit_height, 15))
+    return _without_lines(mask, int(max(3 * digit_height, 15)))
+
+
+def _without_lines(mask: np.ndarray, length: int) -> np.ndarray:
+    """``mask`` less its horizontal runs at least ``length`` long (and the rows just beside them)."""
     if mask.shape[1] <= length:
         return mask
     lines = ndimage.binary_opening(mask, structure=np.ones((1, length), bool))
