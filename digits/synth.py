@@ -254,15 +254,7 @@ def render_number(glyphs, rng: np.random.Generator, gap: str = "wide", height: i
     baseline wanders, as in handwriting.
     """
     lo, hi = GAPS[gap]
-    pieces = []
-    for glyph in glyphs:
-        g = np.asarray(glyph, np.float32)
-        g = g / 255 if g.max() > 1 else g
-        size = height * rng.uniform(0.8, 1.2)
-        up = np.asarray(Image.fromarray(g, "F").resize((round(28 * size / 20),) * 2,
-                                                        Image.Resampling.BICUBIC)).clip(0, 1)
-        rows, cols = np.nonzero(up > 0.1)
-        pieces.append(up[rows.min():rows.max() + 1, cols.min():cols.max() + 1])
+    pieces = _written(glyphs, rng, height)
     margin = int(height * rng.uniform(0.3, 0.8))
     width = margin * 2 + sum(p.shape[1] for p in pieces) + int(height * hi * len(pieces)) + 4
     canvas = np.zeros((int(height * 1.6) + 2 * margin, max(width, 8)), np.float32)
@@ -274,6 +266,50 @@ def render_number(glyphs, rng: np.random.Generator, gap: str = "wide", height: i
         np.maximum(region, piece[:region.shape[0], :region.shape[1]], out=region)
         x = max(0, x + piece.shape[1] + int(rng.uniform(lo, hi) * height))
     canvas = canvas[:, :x + margin]
+    return photograph(ndimage.gaussian_filter(canvas, 0.5), rng, polarity)
+
+
+def _written(glyphs, rng: np.random.Generator, height: int) -> list[np.ndarray]:
+    """Each MNIST digit's ink, cropped, at a handwriting size of ``height`` px +-20 %."""
+    pieces = []
+    for glyph in glyphs:
+        g = np.asarray(glyph, np.float32)
+        g = g / 255 if g.max() > 1 else g
+        size = height * rng.uniform(0.8, 1.2)
+        up = np.asarray(Image.fromarray(g, "F").resize((round(28 * size / 20),) * 2,
+                                                        Image.Resampling.BICUBIC)).clip(0, 1)
+        rows, cols = np.nonzero(up > 0.1)
+        pieces.append(up[rows.min():rows.max() + 1, cols.min():cols.max() + 1])
+    return pieces
+
+
+def render_in_boxes(glyphs, rng: np.random.Generator, height: int = 40, walls_only: bool = False,
+                    polarity: str | None = "dark") -> Image.Image:
+    """MNIST digits written one per box of a form's comb of printed boxes (a postcode, a date,
+    an amount), photographed like render_number's numbers. The boxes are 1.3-1.7 times as tall
+    as the digits, their lines 1-3 px and fainter than the pen. ``walls_only``: only the
+    walls between and beside the digits (a comb whose thin top and bottom a scan lost)."""
+    pieces = _written(glyphs, rng, height)
+    cell_h, cell_w = int(height * rng.uniform(1.3, 1.7)), int(height * rng.uniform(1.0, 1.4))
+    margin, line = int(height * rng.uniform(0.3, 0.8)), int(rng.integers(1, 4))
+    canvas = np.zeros((cell_h + 2 * margin, cell_w * len(pieces) + 2 * margin), np.float32)
+    for j, piece in enumerate(pieces):
+        piece = piece[:cell_h - 2 * line, :cell_w - 2 * line]
+        y = margin + (cell_h - piece.shape[0]) // 2 + int(rng.integers(-3, 4))
+        x = margin + j * cell_w + (cell_w - piece.shape[1]) // 2 + int(rng.integers(-3, 4))
+        y = int(np.clip(y, margin + line, margin + cell_h - line - piece.shape[0]))
+        x = int(np.clip(x, margin + j * cell_w + line, margin + (j + 1) * cell_w - line - piece.shape[1]))
+        np.maximum(canvas[y:y + piece.shape[0], x:x + piece.shape[1]], piece,
+                   out=canvas[y:y + piece.shape[0], x:x + piece.shape[1]])
+    frame = Image.new("F", canvas.shape[::-1], 0)
+    draw, tone = ImageDraw.Draw(frame), float(rng.uniform(0.35, 0.8))
+    right, bottom = margin + cell_w * len(pieces), margin + cell_h
+    for j in range(len(pieces) + 1):
+        draw.line([(margin + j * cell_w, margin), (margin + j * cell_w, bottom)], fill=tone, width=line)
+    if not walls_only:
+        for y in (margin, bottom):
+            draw.line([(margin, y), (right, y)], fill=tone, width=line)
+    canvas = np.maximum(canvas, np.asarray(frame))
     return photograph(ndimage.gaussian_filter(canvas, 0.5), rng, polarity)
 
 
