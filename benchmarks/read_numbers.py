@@ -3,11 +3,13 @@
 Numbers of 2-10 MNIST *test* digits are written side by side on paper-like
 backgrounds (digits.synth.render_number: sizes +-20 %, wandering baseline, paper
 tone, uneven light, noise, JPEG) with gaps from wide to narrow to touching to
-overlapping. For each gap class: exact-string accuracy and per-digit accuracy
-(1 - edit distance / length), for digits.read and for Tesseract
-(`tesseract --psm 7`, digits whitelisted) when it is installed.
+overlapping, and written one digit per box of a form's comb of printed boxes
+(digits.synth.render_in_boxes; also with only the boxes' walls printed). For each
+class: exact-string accuracy and per-digit accuracy (1 - edit distance / length),
+for digits.read and for Tesseract (`tesseract --psm 7`, digits whitelisted) when it
+is installed.
 
-    python benchmarks/read_numbers.py [--per-class 200] [--seed 0]
+    python benchmarks/read_numbers.py [--per-class 200] [--seed 0] [--classes wide,boxes]
 """
 from __future__ import annotations
 
@@ -22,8 +24,19 @@ import numpy as np
 from tqdm import tqdm
 
 import digits
-from digits.synth import GAPS, render_number
+from digits.synth import GAPS, render_in_boxes, render_number
 from tables import markdown_table
+
+
+BOXES = {"boxes": False, "walls only": True}     # class name -> only the walls printed
+CLASSES = list(GAPS) + list(BOXES)
+
+
+def picture_of(glyphs, rng, kind: str):
+    """A number of these digits in one of the CLASSES: spaced by a gap class, or in boxes."""
+    if kind in BOXES:
+        return render_in_boxes(glyphs, rng, walls_only=BOXES[kind])
+    return render_number(glyphs, rng, kind)
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -46,21 +59,26 @@ def tesseract(picture, folder: Path) -> str:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--per-class", type=int, default=200, help="numbers per gap class")
+    parser.add_argument("--per-class", type=int, default=200, help="numbers per class")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--classes", default=",".join(CLASSES),
+                        help=f"comma-separated, of: {', '.join(CLASSES)}")
     args = parser.parse_args()
+    classes = [c.strip() for c in args.classes.split(",") if c.strip()]
+    if unknown := [c for c in classes if c not in CLASSES]:
+        parser.error(f"unknown class {unknown[0]!r}: choose from {', '.join(CLASSES)}")
     images, labels = digits.load_mnist(False)
     rng = np.random.default_rng(args.seed)
     has_tesseract = shutil.which("tesseract") is not None
     rows = []
     seconds = {"digits.read": 0.0, "tesseract": 0.0}
     with tempfile.TemporaryDirectory() as tmp:
-        for gap in GAPS:
+        for kind in classes:
             scores = {"digits.read": [], "tesseract": []}
-            for _ in tqdm(range(args.per_class), desc=gap, unit="number"):
+            for _ in tqdm(range(args.per_class), desc=kind, unit="number"):
                 picks = rng.integers(0, len(images), rng.integers(2, 11))
                 truth = "".join(str(int(labels[i])) for i in picks)
-                picture = render_number([images[i, 0].numpy() for i in picks], rng, gap)
+                picture = picture_of([images[i, 0].numpy() for i in picks], rng, kind)
                 readers = {"digits.read": lambda p: digits.read(p).text}
                 if has_tesseract:
                     readers["tesseract"] = lambda p: tesseract(p, Path(tmp))
@@ -72,10 +90,10 @@ def main():
             for name, s in scores.items():
                 if s:
                     exact, per_digit = np.mean(s, axis=0)
-                    rows.append([gap, name, f"{exact:.1%}", f"{per_digit:.1%}", str(len(s))])
-    n = args.per_class * len(GAPS)
-    print(f"\nnumbers of 2-10 MNIST test digits, {args.per_class} per gap class, seed {args.seed}\n")
-    header = ["gap", "reader", "exact string", "per digit", "numbers"]
+                    rows.append([kind, name, f"{exact:.1%}", f"{per_digit:.1%}", str(len(s))])
+    n = args.per_class * len(classes)
+    print(f"\nnumbers of 2-10 MNIST test digits, {args.per_class} per class, seed {args.seed}\n")
+    header = ["class", "reader", "exact string", "per digit", "numbers"]
     print(markdown_table(header, rows))
     print()
     for name, s in seconds.items():

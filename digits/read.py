@@ -1,10 +1,11 @@
 """digits.read: a line of handwritten digits -> "2026".
 
-Segmentation by connected components (scipy.ndimage): ruled lines and underlines
-are removed, specks and separators (. , - /) ignored, pieces of one digit merged
-(a 5 whose bar floats free, a broken 4 or 7), and blobs too wide for one digit split
-where the classifier is most confident of the pieces. Every piece then goes through
-the same framing and model as a single digit.
+Segmentation by connected components (scipy.ndimage): ruled lines, underlines and
+the boxes of a form are removed, specks and small separators (. , - :) ignored,
+pieces of one digit merged (a 5 whose bar floats free, a broken 4 or 7), and blobs
+too wide for one digit split where the classifier is most confident of the pieces.
+Every piece then goes through the same framing and model as a single digit. A slash
+as tall as the digits (a date's 12/05) reads as a 1: it is one, slanted, to the model.
 """
 from __future__ import annotations
 
@@ -42,8 +43,10 @@ JOIN_SLACK = 0.1      # ...and read as one digit, surely and typically, about as
 FRAME_FILL = 0.3      # a frame's lines cover at most this share of its bounding box
 WALL_TALL = 1.15      # straight vertical lines this much taller than the digits, three or more evenly spaced
 COMB_EVEN = 0.2       # (gaps within this share of their median) with ink between, are a comb's walls,
+COMB_CELL = 0.5       # ...at least this share of their height apart,
 WALL_ALONE = 1.5      # ...and so is one this much taller than the digits (measured with it) on any line
 WALL_BEYOND = 0.1     # ...reaching this share of the digit height past the digits' tops and bottoms
+WOBBLE = 3            # straight runs may wander this many pixels across (a slightly tilted photo)
 FRAME_WALL = 0.85     # a frame's straight vertical runs this share of its height or longer are walls
 RIM_TONE = 0.03       # a piece at the edge with a quarter of its surroundings this close to its own
                       # tone is the rim of something solid (a finger, the desk), not a stroke
@@ -188,26 +191,29 @@ def _without_walls(mask: np.ndarray) -> np.ndarray:
     for sy, sx, _ in _components(lines)[1]:
         if sy.stop - sy.start >= WALL_TALL * height and sy.start <= top - WALL_BEYOND * height \
                 and sy.stop >= bottom + WALL_BEYOND * height:
-            walls.append((sx.start, sx.stop))
+            walls.append((sx.start, sx.stop, sy.stop - sy.start))
     walls.sort()
-    if not _comb([(a + b) / 2 for a, b in walls]) or not all(
+    if not _comb([(a + b) / 2 for a, b, _ in walls], float(np.median([h for _, _, h in walls] or [0]))) or not all(
             rest[:, a[1]:b[0]].any() for a, b in zip(walls, walls[1:])):
         whole = _digit_height(_components(mask)[1])               # no comb: only lines far too tall
-        walls = [(sx.start, sx.stop) for sy, sx, _ in _components(lines)[1] if sy.stop - sy.start >= WALL_ALONE * whole]
+        walls = [(sx.start, sx.stop, 0) for sy, sx, _ in _components(lines)[1]
+                 if sy.stop - sy.start >= WALL_ALONE * whole]
         if not walls:
             return mask
     out = mask.copy()
-    for x0, x1 in walls:
+    for x0, x1, _ in walls:
         out[:, max(0, x0 - 1):x1 + 1] &= ~ndimage.binary_dilation(lines[:, max(0, x0 - 1):x1 + 1],
                                                                  structure=np.ones((1, 3), bool))
     return out
 
 
-def _comb(columns: list[float]) -> bool:
-    """Whether lines at these columns (left to right) are a comb's walls: three or more, evenly
-    spaced (each gap within a fifth of their median)."""
+def _comb(columns: list[float], tall: float) -> bool:
+    """Whether lines ``tall`` px high at these columns (left to right) are a comb's walls: three
+    or more, evenly spaced (each gap within a fifth of their median) and far enough apart for a
+    digit between (half their height or more; the strokes of digits run together are closer)."""
     gaps = np.diff(columns)
-    return len(columns) >= 3 and bool(np.all(np.abs(gaps - np.median(gaps)) <= COMB_EVEN * np.median(gaps)))
+    return len(columns) >= 3 and bool(np.all(np.abs(gaps - np.median(gaps)) <= COMB_EVEN * np.median(gaps))) \
+        and float(np.min(gaps)) >= COMB_CELL * tall
 
 
 def _straight_runs(piece: np.ndarray, length: int, vertical: bool) -> np.ndarray:
@@ -217,7 +223,7 @@ def _straight_runs(piece: np.ndarray, length: int, vertical: bool) -> np.ndarray
     if length < 2 or length > piece.shape[axis]:
         return np.zeros_like(piece)
     length |= 1                                               # an odd window: min then max is an opening
-    wobble = ndimage.binary_dilation(piece, structure=np.ones((1, 3) if vertical else (3, 1), bool))
+    wobble = ndimage.binary_dilation(piece, structure=np.ones((1, WOBBLE) if vertical else (WOBBLE, 1), bool))
     core = ndimage.minimum_filter1d(wobble.view(np.uint8), length, axis=axis, mode="constant")
     return ndimage.maximum_filter1d(core, length, axis=axis, mode="constant").astype(bool) & piece
 
