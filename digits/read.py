@@ -48,6 +48,9 @@ WALL_ALONE = 1.5      # ...and so is one this much taller than the digits (measu
 WALL_BEYOND = 0.1     # ...reaching this share of the digit height past the digits' tops and bottoms
 WOBBLE = 3            # straight runs may wander this many pixels across (a slightly tilted photo)
 FRAME_WALL = 0.85     # a frame's straight vertical runs this share of its height or longer are walls
+SKEW_MAX = 5.0        # a photo of ruled or boxed writing tilted up to this many degrees is levelled
+SKEW_LINE = 0.5       # ...by the tilt of a straight line spanning at least this share of the ink's width
+SKEW_GAIN = 1.3       # ...that gathers this many times more ink into one row than when read level
 RIM_TONE = 0.03       # a piece at the edge with a quarter of its surroundings this close to its own
                       # tone is the rim of something solid (a finger, the desk), not a stroke
 
@@ -122,6 +125,54 @@ def _without_lines(mask: np.ndarray, length: int) -> np.ndarray:
         return mask
     lines = ndimage.binary_opening(mask, structure=np.ones((1, length), bool))
     return mask & ~ndimage.binary_dilation(lines, structure=np.ones((3, 1), bool))
+
+
+def _skew(mask: np.ndarray) -> float:
+    """The tilt in degrees (positive: falling to the right) of the longest straight, nearly level
+    line in a line's ink mask (a ruled line, an underline, a form's boxes), when it spans at least
+    SKEW_LINE of the ink's width, gathers clearly more ink into one row than level, and is thin
+    (rows a few pixels off it hold a third of it at most: the strokes of digits lined up are not);
+    else 0. Digits alone give no such line, and are read as they come."""
+    ys, xs = np.nonzero(mask)
+    if xs.size == 0:
+        return 0.0
+    xs = xs - xs.min()
+
+    def profile(angle: float) -> np.ndarray:
+        rows = np.round(ys - xs * np.tan(np.radians(angle))).astype(int)
+        return np.bincount(rows - rows.min())
+
+    coarse = max(np.arange(-SKEW_MAX, SKEW_MAX + 0.5, 1.0), key=lambda a: profile(a).max())
+    best = max(np.clip(np.arange(coarse - 0.75, coarse + 0.8, 0.25), -SKEW_MAX, SKEW_MAX),
+               key=lambda a: profile(a).max())
+    rows = profile(best)
+    at, longest = int(rows.argmax()), int(rows.max())
+    beside = np.concatenate([rows[max(0, at - 8):max(0, at - 3)], rows[at + 4:at + 9]])
+    if abs(best) < 0.5 or longest < SKEW_LINE * (xs.max() + 1) or longest < SKEW_GAIN * profile(0.0).max() \
+            or (beside.size and beside.max() > longest / 3):
+        return 0.0
+    return float(best)
+
+
+class _Leveller:
+    """A picture turned level by ``angle`` degrees (0: left as it is), which of its pixels come
+    from the picture (not the corners turned in), and boxes in it mapped back to the picture."""
+
+    def __init__(self, full: np.ndarray, angle: float):
+        self.angle, self.shape = angle, full.shape
+        if angle:
+            self.image = ndimage.rotate(full, angle, reshape=True, order=3, cval=float(np.median(full))).clip(0, 1)
+            self.inside = ndimage.rotate(np.ones_like(full), angle, reshape=True, order=0, cval=0)
+
+    def box(self, left, top, right, bottom) -> tuple[float, float, float, float]:
+        """A box in the level picture's pixels -> the box round it in the picture's own."""
+        if not self.angle:
+            return left, top, right, bottom
+        t = np.radians(self.angle)
+        (h, w), (hr, wr) = self.shape, self.image.shape
+        x, y = np.meshgrid(np.array([left, right]) - wr / 2, np.array([top, bottom]) - hr / 2)
+        ox, oy = x * np.cos(t) - y * np.sin(t) + w / 2, x * np.sin(t) + y * np.cos(t) + h / 2
+        return ox.min(), oy.min(), ox.max(), oy.max()
 
 
 def _without_frames(mask: np.ndarray) -> np.ndarray:
@@ -488,6 +539,11 @@ def read(image, model=None, min_confidence=None) -> Reading:
     ink = ink_map(grey, dark)
     if float(ink.max()) < 0.08:
         return Reading("")
+    level = _Leveller(full, _skew(_ink_mask(ink)))          # a tilted photo of ruled or boxed writing
+    if level.angle:
+        grey, scale = _rescale(level.image)
+        inside = ndimage.binary_erosion(_rescale(level.inside)[0] > 0.99, iterations=2)
+        ink = ink_map(grey, dark) * inside                  # not the edges of the turned picture
     masks, height = segment(ink, grey if dark else 1 - grey)
     if not masks:
         return Reading("")
@@ -508,7 +564,8 @@ def read(image, model=None, min_confidence=None) -> Reading:
     result, doubtful = [], []
     for i, (p, part) in enumerate(zip(_classify(ink, pieces, model, raw=False), pieces)):
         ys, xs = np.nonzero(part)
-        x0, y0, x1, y1 = (int(round(v / scale)) for v in (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
+        x0, y0, x1, y1 = (int(round(v)) for v in level.box(xs.min() / scale, ys.min() / scale,
+                                                            (xs.max() + 1) / scale, (ys.max() + 1) / scale))
         box = (x0 + left, y0 + top, x1 + left, y1 + top)     # in the input image's pixels
         result.append((p.digit, p.probability, box))
         if p.probability < threshold or not p.typical:

@@ -261,3 +261,44 @@ def test_ones_drawn_straight_and_tall_are_not_taken_for_walls():
     draw.line([(185, 16), (185, 104)], fill=0, width=6)                           # 1, taller
     draw.ellipse([(215, 32), (255, 102)], outline=0, width=6)                     # 0
     assert digits.read(page).text == "71410"
+
+
+def comb_photographed_tilted(mnist_test, indices, angle):
+    """Digits pasted one per box of a printed comb, the page then photographed ``angle`` degrees
+    off level (turned about its centre); returns the picture, the text and where each digit's
+    centre went."""
+    images, labels = mnist_test
+    cell, pad, tall = 64, 40, 90
+    page = Image.new("L", (len(indices) * cell + 2 * pad, tall + 2 * pad), 235)
+    draw = ImageDraw.Draw(page)
+    for j in range(len(indices) + 1):
+        draw.line([(pad + j * cell, pad), (pad + j * cell, pad + tall)], fill=110, width=4)
+    for y in (pad, pad + tall):
+        draw.line([(pad, y), (pad + len(indices) * cell, y)], fill=110, width=4)
+    ink = np.asarray(page, np.float32)
+    centres = []
+    for j, i in enumerate(indices):
+        glyph = np.asarray(Image.fromarray((images[i, 0].numpy() * 255).astype(np.uint8)).resize((56, 56)),
+                           np.float32) / 255
+        top, left = pad + (tall - 56) // 2, pad + j * cell + 4
+        ink[top:top + 56, left:left + 56] = np.minimum(ink[top:top + 56, left:left + 56], 235 - 205 * glyph)
+        centres.append((left + 28, top + 28))
+    picture = Image.fromarray(ink.astype(np.uint8)).rotate(angle, Image.Resampling.BICUBIC, fillcolor=235)
+    w, h = picture.size
+    t = np.radians(angle)                       # PIL turns counter-clockwise about the centre
+    turned = [(w / 2 + (x - w / 2) * np.cos(t) + (y - h / 2) * np.sin(t),
+               h / 2 - (x - w / 2) * np.sin(t) + (y - h / 2) * np.cos(t)) for x, y in centres]
+    return picture, "".join(str(int(labels[i])) for i in indices), turned
+
+
+def test_a_tilted_photo_of_boxed_digits_is_levelled_and_boxed_in_its_own_pixels(mnist_test):
+    """A comb photographed 3 degrees off level: its straight lines no longer run along rows or
+    columns, so the walls stayed and read as 1s; the line is now levelled by the tilt of its
+    longest straight line, and each digit's box is given in the tilted picture's pixels."""
+    picks = clear_digits(mnist_test, 12, start=600)
+    for k, angle in enumerate((3, -3, 4)):
+        picture, truth, centres = comb_photographed_tilted(mnist_test, picks[4 * k:4 * k + 4], angle)
+        reading = digits.read(picture)
+        assert reading.text == truth
+        for (_, _, (left, top, right, bottom)), (x, y) in zip(reading.digits, centres):
+            assert left <= x <= right and top <= y <= bottom
