@@ -51,6 +51,7 @@ FRAME_WALL = 0.85     # a frame's straight vertical runs this share of its heigh
 SKEW_MAX = 5.0        # a photo of ruled or boxed writing tilted up to this many degrees is levelled
 SKEW_LINE = 0.5       # ...by the tilt of a straight line spanning at least this share of the ink's width
 SKEW_GAIN = 1.3       # ...that gathers this many times more ink into one row than when read level
+DOT = 0.3             # pieces smaller than this share of the digit height each way, stacked, are a colon
 RIM_TONE = 0.03       # a piece at the edge with a quarter of its surroundings this close to its own
                       # tone is the rim of something solid (a finger, the desk), not a stroke
 
@@ -326,6 +327,8 @@ def segment(ink: np.ndarray, tone: np.ndarray | None = None) -> tuple[list[np.nd
     pieces = [{"x0": sx.start, "x1": sx.stop, "y0": sy.start, "y1": sy.stop, "labels": [i], "area": area}
               for i, (sy, sx, area) in enumerate(comps, start=1) if area >= max(4, 0.02 * height * height)]
     pieces = _merge_overlapping(sorted(pieces, key=lambda p: p["x0"]), only_short=0.45 * height)
+    dot = [max(sy.stop - sy.start, sx.stop - sx.start) < DOT * height for sy, sx, _ in comps]
+    pieces = [p for p in pieces if len(p["labels"]) < 2 or not all(dot[i - 1] for i in p["labels"])]  # a colon
     major = [p for p in pieces if p["y1"] - p["y0"] >= 0.45 * height]
     minor = [p for p in pieces if p["y1"] - p["y0"] < 0.45 * height]
     for p in sorted(minor, key=lambda p: -p["area"]):       # a 5's bar, a broken stroke

@@ -302,3 +302,23 @@ def test_a_tilted_photo_of_boxed_digits_is_levelled_and_boxed_in_its_own_pixels(
         assert reading.text == truth
         for (_, _, (left, top, right, bottom)), (x, y) in zip(reading.digits, centres):
             assert left <= x <= right and top <= y <= bottom
+
+
+def test_a_colon_between_digits_is_a_separator_not_a_digit(mnist_test):
+    """A time or a ratio (12:30): the colon's two dots, stacked, are merged like the pieces of a
+    broken digit and, about half a digit tall, read as a 5 or an 8 before."""
+    images, labels = mnist_test
+    picks = clear_digits(mnist_test, 12, start=700)
+    for k in range(3):
+        chosen = picks[4 * k:4 * k + 4]
+        page = np.full((120, 360), 240.0)
+        for j, i in enumerate(chosen):
+            glyph = np.asarray(Image.fromarray((images[i, 0].numpy() * 255).astype(np.uint8)).resize((64, 64)),
+                               np.float32) / 255
+            left = 20 + 70 * j + (40 if j >= 2 else 0)
+            page[28:92, left:left + 64] = np.minimum(page[28:92, left:left + 64], 240 - 210 * glyph)
+        picture = Image.fromarray(page.astype(np.uint8))
+        draw = ImageDraw.Draw(picture)
+        for y in (44, 70):                                             # the colon, a third of the way
+            draw.ellipse([(172, y), (180, y + 8)], fill=30)            # down and up the digits
+        assert digits.read(picture).text == "".join(str(int(labels[i])) for i in chosen)
