@@ -51,6 +51,7 @@ FRAME_WALL = 0.85     # a frame's straight vertical runs this share of its heigh
 SKEW_MAX = 5.0        # a photo of ruled or boxed writing tilted up to this many degrees is levelled
 SKEW_LINE = 0.5       # ...by the tilt of a straight line spanning at least this share of the ink's width
 SKEW_GAIN = 1.3       # ...that gathers this many times more ink into one row than when read level
+LEVEL_SIDE = 1024     # (a large picture is turned at this longer side, not in full)
 DOT = 0.3             # pieces smaller than this share of the digit height each way, stacked, are a colon
 RIM_TONE = 0.03       # a piece at the edge with a quarter of its surroundings this close to its own
                       # tone is the rim of something solid (a finger, the desk), not a stroke
@@ -156,14 +157,18 @@ def _skew(mask: np.ndarray) -> float:
 
 
 class _Leveller:
-    """A picture turned level by ``angle`` degrees (0: left as it is), which of its pixels come
-    from the picture (not the corners turned in), and boxes in it mapped back to the picture."""
+    """A picture turned level by ``angle`` degrees (0: left as it is; a large one shrunk first to
+    LEVEL_SIDE, still far more than a line's height), which of its pixels come from the picture
+    (not the corners turned in), and boxes in it mapped back to the picture."""
 
     def __init__(self, full: np.ndarray, angle: float):
-        self.angle, self.shape = angle, full.shape
+        self.angle = angle
         if angle:
-            self.image = ndimage.rotate(full, angle, reshape=True, order=3, cval=float(np.median(full))).clip(0, 1)
-            self.inside = ndimage.rotate(np.ones_like(full), angle, reshape=True, order=0, cval=0)
+            self.f = min(1.0, LEVEL_SIDE / max(full.shape))
+            small = full if self.f == 1 else resized(full, self.f)
+            self.shape = small.shape
+            self.image = ndimage.rotate(small, angle, reshape=True, order=3, cval=float(np.median(small))).clip(0, 1)
+            self.inside = ndimage.rotate(np.ones_like(small), angle, reshape=True, order=0, cval=0)
 
     def box(self, left, top, right, bottom) -> tuple[float, float, float, float]:
         """A box in the level picture's pixels -> the box round it in the picture's own."""
@@ -173,7 +178,7 @@ class _Leveller:
         (h, w), (hr, wr) = self.shape, self.image.shape
         x, y = np.meshgrid(np.array([left, right]) - wr / 2, np.array([top, bottom]) - hr / 2)
         ox, oy = x * np.cos(t) - y * np.sin(t) + w / 2, x * np.sin(t) + y * np.cos(t) + h / 2
-        return ox.min(), oy.min(), ox.max(), oy.max()
+        return ox.min() / self.f, oy.min() / self.f, ox.max() / self.f, oy.max() / self.f
 
 
 def _without_frames(mask: np.ndarray) -> np.ndarray:
