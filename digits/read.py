@@ -15,6 +15,7 @@ import numpy as np
 from scipy import ndimage
 
 from .predict import Prediction, classify, threshold_of
+from .lines import FRAME_WALL, straight_runs, without_frames
 from .runtime import runner
 from .preprocess import (_otsu, dark_ink, frame, ink_map, open_image, page_of, percentiles, resized, to_grey,
                          working_size)
@@ -40,14 +41,11 @@ JOIN_GAP = 0.12       # neighbouring pieces this close (share of the digit heigh
 JOIN_RELATIVE = 0.5   # ...and much closer than the digits of the line usually are,
 JOIN_WIDTH = 0.95     # ...if together they are no wider than this share of the height...
 JOIN_SLACK = 0.1      # ...and read as one digit, surely and typically, about as well as apart
-FRAME_FILL = 0.3      # a frame's lines cover at most this share of its bounding box
 WALL_TALL = 1.15      # straight vertical lines this much taller than the digits, three or more evenly spaced
 COMB_EVEN = 0.2       # (gaps within this share of their median) with ink between, are a comb's walls,
 COMB_CELL = 0.5       # ...at least this share of their height apart,
 WALL_ALONE = 1.5      # ...and so is one this much taller than the digits (measured with it) on any line
 WALL_BEYOND = 0.1     # ...reaching this share of the digit height past the digits' tops and bottoms
-WOBBLE = 3            # straight runs may wander this many pixels across (a slightly tilted photo)
-FRAME_WALL = 0.85     # a frame's straight vertical runs this share of its height or longer are walls
 SKEW_MAX = 5.0        # a photo of ruled or boxed writing tilted up to this many degrees is levelled
 SKEW_LINE = 0.5       # ...by the tilt of a straight line spanning at least this share of the ink's width
 SKEW_GAIN = 1.3       # ...that gathers this many times more ink into one row than when read level
@@ -181,49 +179,6 @@ class _Leveller:
         return ox.min() / self.f, oy.min() / self.f, ox.max() / self.f, oy.max() / self.f
 
 
-def _without_frames(mask: np.ndarray) -> np.ndarray:
-    """``mask`` less the straight lines of any rectangular frame in it: a box printed round a
-    number, or a form's comb of boxes, one per digit (whose walls would read as 1s). A frame is a
-    piece with two or more straight vertical walls nearly its height joined by a straight line
-    along its top or bottom (a thin side may be lost to the speckle filter); its horizontal runs
-    at least as long as it is tall and its vertical runs nearly as long go, whatever they touch."""
-    labels, comps = _components(mask)
-    out = mask
-    for i, (sy, sx, area) in enumerate(comps, start=1):
-        h, w = sy.stop - sy.start, sx.stop - sx.start
-        if min(h, w) < 12 or area > FRAME_FILL * h * w:       # lines round empty space, not a bold blob
-            continue
-        piece = labels[sy, sx] == i
-        across = _straight_runs(piece, h, vertical=False)
-        down = _straight_runs(piece, int(FRAME_WALL * h), vertical=True)
-        band = max(2, h // 8)
-        walls, n = ndimage.label(down.any(0))
-        if (across[:band].any() or across[-band:].any()) and n >= 2:
-            if out is mask:
-                out = mask.copy()
-            out[sy, sx] &= ~(ndimage.binary_dilation(across | down) & piece)
-            _without_lost_walls(out, sy, sx, [float(np.mean(np.nonzero(walls == j)[0])) for j in range(1, n + 1)])
-    return out
-
-
-def _without_lost_walls(mask: np.ndarray, sy: slice, sx: slice, walls: list[float]) -> None:
-    """Remove, in place, the walls of a comb frame (rows ``sy``, columns ``sx``) that came apart
-    from it or broke into dashes (a faint line) and so touch a digit or pass for 1s: straight
-    vertical strokes an eighth of the frame's height or longer, where the evenly spaced walls
-    found (their columns, ``walls``, from ``sx.start``) say one should be."""
-    step = float(np.median(np.diff(walls)))
-    if step < 8:
-        return
-    h = sy.stop - sy.start
-    for k in range(int((sx.stop - sx.start) / step) + 2):
-        x = sx.start + walls[0] + (k - int(walls[0] / step)) * step
-        if not sx.start <= x < sx.stop or min(abs(x - sx.start - w) for w in walls) < step / 4:
-            continue
-        cols = slice(max(0, int(x) - 3), int(x) + 4)
-        lost = _straight_runs(mask[sy, cols], max(3, h // 8), vertical=True)
-        mask[sy, cols] &= ~ndimage.binary_dilation(lost, structure=np.ones((1, 3), bool))
-
-
 def _without_walls(mask: np.ndarray) -> np.ndarray:
     """``mask`` less the walls of a comb of boxes whose thin top and bottom the speckle filter
     lost (or that has none): straight vertical lines nearly as tall as all the line's ink,
@@ -234,7 +189,7 @@ def _without_walls(mask: np.ndarray) -> np.ndarray:
     rows = np.nonzero(mask.any(1))[0]
     if rows.size == 0:
         return mask
-    lines = _straight_runs(mask, int(FRAME_WALL * (rows[-1] - rows[0] + 1)), vertical=True)
+    lines = straight_runs(mask, int(FRAME_WALL * (rows[-1] - rows[0] + 1)), vertical=True)
     if not lines.any():
         return mask
     rest = mask & ~ndimage.binary_dilation(lines, structure=np.ones((1, 3), bool))
@@ -273,18 +228,6 @@ def _comb(columns: list[float], tall: float) -> bool:
         and float(np.min(gaps)) >= COMB_CELL * tall
 
 
-def _straight_runs(piece: np.ndarray, length: int, vertical: bool) -> np.ndarray:
-    """The pixels of ``piece`` on straight horizontal (or vertical) lines at least ``length``
-    long, a line drawn a pixel off straight (a slightly tilted photo) included."""
-    axis = 0 if vertical else 1
-    if length < 2 or length > piece.shape[axis]:
-        return np.zeros_like(piece)
-    length |= 1                                               # an odd window: min then max is an opening
-    wobble = ndimage.binary_dilation(piece, structure=np.ones((1, WOBBLE) if vertical else (WOBBLE, 1), bool))
-    core = ndimage.minimum_filter1d(wobble.view(np.uint8), length, axis=axis, mode="constant")
-    return ndimage.maximum_filter1d(core, length, axis=axis, mode="constant").astype(bool) & piece
-
-
 def _components(mask):
     """Label 8-connected components; return labels and a list of (slice_y, slice_x, area)."""
     labels, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
@@ -319,7 +262,7 @@ def segment(ink: np.ndarray, tone: np.ndarray | None = None) -> tuple[list[np.nd
     mask = _ink_mask(ink)
     if tone is not None:
         mask &= ~_rims(mask, tone)
-    mask = _without_walls(_without_frames(mask))
+    mask = _without_walls(without_frames(mask))
     labels, comps = _components(mask)
     if not comps:
         return [], 0.0
