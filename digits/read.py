@@ -138,20 +138,24 @@ def _skew(mask: np.ndarray) -> float:
         return 0.0
     xs = xs - xs.min()
 
-    def profile(angle: float) -> np.ndarray:
-        rows = np.round(ys - xs * np.tan(np.radians(angle))).astype(int)
-        return np.bincount(rows - rows.min())
+    profiles = {}
 
-    coarse = max(np.arange(-SKEW_MAX, SKEW_MAX + 0.5, 1.0), key=lambda a: profile(a).max())
-    best = max(np.clip(np.arange(coarse - 0.75, coarse + 0.8, 0.25), -SKEW_MAX, SKEW_MAX),
-               key=lambda a: profile(a).max())
-    rows = profile(best)
-    at, longest = int(rows.argmax()), int(rows.max())
+    def peak(angle: float) -> int:
+        """The most ink any one row gathers with the line sheared by ``angle``."""
+        if angle not in profiles:
+            rows = np.round(ys - xs * np.tan(np.radians(angle))).astype(int)
+            profiles[angle] = np.bincount(rows - rows.min())
+        return int(profiles[angle].max())
+
+    coarse = max(np.arange(-SKEW_MAX, SKEW_MAX + 0.5, 1.0), key=peak)
+    best = float(max(np.clip(np.arange(coarse - 0.75, coarse + 0.8, 0.25), -SKEW_MAX, SKEW_MAX), key=peak))
+    longest, rows = peak(best), profiles[best]
+    at = int(rows.argmax())
     beside = np.concatenate([rows[max(0, at - 8):max(0, at - 3)], rows[at + 4:at + 9]])
-    if abs(best) < 0.5 or longest < SKEW_LINE * (xs.max() + 1) or longest < SKEW_GAIN * profile(0.0).max() \
+    if abs(best) < 0.5 or longest < SKEW_LINE * (xs.max() + 1) or longest < SKEW_GAIN * peak(0.0) \
             or (beside.size and beside.max() > longest / 3):
         return 0.0
-    return float(best)
+    return best
 
 
 class _Leveller:
@@ -192,40 +196,38 @@ def _without_walls(mask: np.ndarray) -> np.ndarray:
     lines = straight_runs(mask, int(FRAME_WALL * (rows[-1] - rows[0] + 1)), vertical=True)
     if not lines.any():
         return mask
-    rest = mask & ~ndimage.binary_dilation(lines, structure=np.ones((1, 3), bool))
-    labels, comps = _components(rest)
+    thick = ndimage.binary_dilation(lines, structure=np.ones((1, 3), bool))
+    rest = mask & ~thick
+    comps = _components(rest)[1]
     if not comps:
         return mask
     height = _digit_height(comps)
     tall = [sy for sy, _, _ in comps if sy.stop - sy.start >= 0.45 * height]
     top, bottom = np.median([sy.start for sy in tall]), np.median([sy.stop for sy in tall])
-    walls = []
-    for sy, sx, _ in _components(lines)[1]:
-        if sy.stop - sy.start >= WALL_TALL * height and sy.start <= top - WALL_BEYOND * height \
-                and sy.stop >= bottom + WALL_BEYOND * height:
-            walls.append((sx.start, sx.stop, sy.stop - sy.start))
-    walls.sort()
-    if not _comb([(a + b) / 2 for a, b, _ in walls], float(np.median([h for _, _, h in walls] or [0]))) or not all(
-            rest[:, a[1]:b[0]].any() for a, b in zip(walls, walls[1:])):
-        whole = _digit_height(_components(mask)[1])               # no comb: only lines far too tall
-        walls = [(sx.start, sx.stop, 0) for sy, sx, _ in _components(lines)[1]
-                 if sy.stop - sy.start >= WALL_ALONE * whole]
-        if not walls:
-            return mask
-    out = mask.copy()
-    for x0, x1, _ in walls:
-        out[:, max(0, x0 - 1):x1 + 1] &= ~ndimage.binary_dilation(lines[:, max(0, x0 - 1):x1 + 1],
-                                                                 structure=np.ones((1, 3), bool))
+    found = sorted((((sx.start, sx.stop), sy) for sy, sx, _ in _components(lines)[1]), key=lambda f: f[0])
+    walls = [(span, sy) for span, sy in found if sy.stop - sy.start >= WALL_TALL * height
+             and sy.start <= top - WALL_BEYOND * height and sy.stop >= bottom + WALL_BEYOND * height]
+    if not _comb(walls, rest):                                    # no comb: only lines far too tall
+        whole = _digit_height(_components(mask)[1])
+        walls = [(span, sy) for span, sy in found if sy.stop - sy.start >= WALL_ALONE * whole]
+    out = mask.copy() if walls else mask
+    for (x0, x1), _ in walls:
+        out[:, max(0, x0 - 1):x1 + 1] &= ~thick[:, max(0, x0 - 1):x1 + 1]
     return out
 
 
-def _comb(columns: list[float], tall: float) -> bool:
-    """Whether lines ``tall`` px high at these columns (left to right) are a comb's walls: three
-    or more, evenly spaced (each gap within a fifth of their median) and far enough apart for a
-    digit between (half their height or more; the strokes of digits run together are closer)."""
-    gaps = np.diff(columns)
-    return len(columns) >= 3 and bool(np.all(np.abs(gaps - np.median(gaps)) <= COMB_EVEN * np.median(gaps))) \
-        and float(np.min(gaps)) >= COMB_CELL * tall
+def _comb(walls: list, rest: np.ndarray) -> bool:
+    """Whether vertical lines ((first column, last + 1), rows), left to right, are a comb's
+    walls: three or more, evenly spaced (each gap within a fifth of their median), far enough
+    apart for a digit between (half their height or more; the strokes of digits run together
+    are closer), with ink of ``rest`` between each two."""
+    if len(walls) < 3:
+        return False
+    gaps = np.diff([(x0 + x1) / 2 for (x0, x1), _ in walls])
+    tall = float(np.median([sy.stop - sy.start for _, sy in walls]))
+    return bool(np.all(np.abs(gaps - np.median(gaps)) <= COMB_EVEN * np.median(gaps))) \
+        and float(np.min(gaps)) >= COMB_CELL * tall \
+        and all(rest[:, a[1]:b[0]].any() for (a, _), (b, _) in zip(walls, walls[1:]))
 
 
 def _components(mask):
