@@ -67,3 +67,43 @@ def straight_runs(piece: np.ndarray, length: int, vertical: bool) -> np.ndarray:
     wobble = ndimage.binary_dilation(piece, structure=np.ones((1, WOBBLE) if vertical else (WOBBLE, 1), bool))
     core = ndimage.minimum_filter1d(wobble.view(np.uint8), length, axis=axis, mode="constant")
     return ndimage.maximum_filter1d(core, length, axis=axis, mode="constant").astype(bool) & piece
+
+
+BOX_APART = 0.4       # a box's walls stand at least this share of its height apart...
+BOX_WIDE = 1.5        # ...and at most this many times its height
+
+
+def box_sides(mask: np.ndarray) -> np.ndarray | None:
+    """The printed lines round one digit cropped from a form: the walls of its box (and the box's
+    top and bottom, where printed), when they may touch the digit. The ink's leftmost and
+    rightmost columns must each hold a thin straight vertical line nearly the ink's full height
+    (FRAME_WALL), BOX_APART to BOX_WIDE times that height apart, with ink between them that is
+    not theirs; straight horizontal lines nearly as long as the walls are apart, along the top
+    or bottom, go with them. No digit has two such walls. None when there are none."""
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    if rows.size == 0:
+        return None
+    sy, sx = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    h, w = sy.stop - sy.start, sx.stop - sx.start
+    band = max(2, w // 8)
+    piece = mask[sy, sx]
+    if min(h, w) < 12 or not BOX_APART * h <= w <= BOX_WIDE * h or \
+            min(piece[:, :band].any(1).sum(), piece[:, -band:].any(1).sum()) < FRAME_WALL * h:
+        return None                                            # quick: no ink down both sides
+    down = straight_runs(piece, int(FRAME_WALL * h), vertical=True)
+    walls, n = ndimage.label(down.any(0))
+    left, right = set(walls[:band].tolist()) - {0}, set(walls[-band:].tolist()) - {0}
+    if not left or not right or left & right or \
+            max(np.count_nonzero(walls == j) for j in left | right) > band:
+        return None                                            # thin lines, not a solid block
+    lines = down
+    across = straight_runs(piece, int(FRAME_WALL * (w - 2 * band)), vertical=False)
+    edge = max(2, h // 8)
+    lines[:edge] |= across[:edge]
+    lines[-edge:] |= across[-edge:]
+    lines = ndimage.binary_dilation(lines) & piece
+    if np.count_nonzero(piece[:, band:-band] & ~lines[:, band:-band]) < 0.02 * h * w:
+        return None                                            # nothing between the walls
+    out = np.zeros_like(mask)
+    out[sy, sx] = lines
+    return out

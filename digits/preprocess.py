@@ -16,6 +16,8 @@ import numpy as np
 from PIL import Image, ImageOps
 from scipy import ndimage
 
+from .lines import box_sides
+
 MAX_PIXELS = 40_000_000      # refuse larger images before decoding them (decompression bombs)
 MAX_BYTES = 50_000_000       # refuse larger files before reading them whole
 MIN_SIDE = 8                 # smaller images cannot hold a legible digit
@@ -368,12 +370,11 @@ def clean(ink: np.ndarray) -> np.ndarray:
     if peak < 0.08:                      # less than 8 % contrast anywhere: no ink
         raise NoDigitError("no digit found: the image holds no ink (blank or flat)")
     mask = ink > _otsu(ink)
-    labels, n = ndimage.label(mask)
-    if n == 0:
-        raise NoDigitError("no digit found: the image holds no ink (blank or flat)")
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)
-    keep = _not_specks(sizes, sizes[1:].max())                    # specks are tiny beside strokes
-    keep[0] = False
+    labels, sizes, keep = _pieces(mask)
+    sides = box_sides(keep[labels])                                # a form's box round the digit,
+    if sides is not None:                                          # touching it
+        mask &= ~sides
+        labels, sizes, keep = _pieces(mask)
     boxes, pieces = ndimage.find_objects(labels), np.flatnonzero(keep)
     frames = _box_frames(labels, boxes, pieces) + _rules(boxes, pieces)   # a printed box, a form's line
     if frames:
@@ -394,6 +395,17 @@ def clean(ink: np.ndarray) -> np.ndarray:
     if (out > 0.5).sum() < 3:
         raise NoDigitError("no digit found: only specks of ink")
     return np.clip(out, 0, 1).astype(np.float32)
+
+
+def _pieces(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pieces of ``mask``: labels, sizes in pixels and which are more than specks."""
+    labels, n = ndimage.label(mask)
+    if n == 0:
+        raise NoDigitError("no digit found: the image holds no ink (blank or flat)")
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)
+    keep = _not_specks(sizes, sizes[1:].max())                    # specks are tiny beside strokes
+    keep[0] = False
+    return labels, sizes, keep
 
 
 def _not_specks(sizes: np.ndarray, largest) -> np.ndarray:

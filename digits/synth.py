@@ -105,7 +105,7 @@ def _ruling(shape, rng: np.random.Generator, step: int, squared: bool) -> np.nda
 
 CONDITIONS = ("shadow", "pencil", "lined paper", "squared paper", "boxed", "form line", "small in a large photo",
               "paper on a desk", "thin pen drawing", "tightly cropped", "flash", "circled", "finger at the edge",
-              "desk in a corner", "specks of dust")
+              "desk in a corner", "specks of dust", "cropped from a form's box")
 
 
 def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str) -> Image.Image:
@@ -118,7 +118,9 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
     round the digit (0-2 px of margin; dark or light ink), a flash photo whose light falls
     off towards the corners (to 30-60 % of the middle's), a digit with a ring drawn round
     it in the same pen (a score circled on a test), a finger holding the page coming in from
-    one side, the desk showing dark in one corner, or specks of dust or ink around the digit."""
+    one side, the desk showing dark in one corner, specks of dust or ink around the digit, or
+    one box of a form's row of printed boxes cropped round the digit, the box often touching it
+    (a third of them with only the walls printed: render_in_boxes)."""
     if condition == "shadow":
         picture = np.asarray(render(digit, rng, "dark"), np.float32)
         h, w = picture.shape[:2]
@@ -239,6 +241,8 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
             r = max(1, int(min(h, w) * rng.uniform(0.005, 0.015)))
             picture[max(0, y - r):y + r, max(0, x - r):x + r] *= rng.uniform(0.2, 0.5)
         return Image.fromarray(picture.clip(0, 255).astype(np.uint8), "RGB")
+    if condition == "cropped from a form's box":
+        return render_in_boxes([digit], rng, height=int(rng.integers(30, 90)), walls_only=rng.random() < 1 / 3)
     raise ValueError(f"unknown condition {condition!r}; one of {', '.join(CONDITIONS)}")
 
 

@@ -7,7 +7,7 @@ from hypothesis.extra.numpy import arrays
 
 import digits
 from conftest import ROOT
-from digits.synth import CONDITIONS, render, render_condition
+from digits.synth import CONDITIONS, render, render_condition, render_in_boxes
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +32,21 @@ def test_harder_real_world_pictures_are_read(mnist_test, condition):
         except digits.ImageError:
             pass
     assert right >= 19
+
+
+@pytest.mark.parametrize("walls_only", [False, True], ids=["in its box", "between two walls"])
+def test_a_digit_cropped_from_a_forms_box_is_read(mnist_test, walls_only):
+    """One digit cropped from a form's row of printed boxes, the box often touching it (or
+    only the walls printed): 40 test digits, at most two wrong or refused."""
+    images, labels = mnist_test
+    rng = np.random.default_rng(7)
+    right = 0
+    for i in range(40):
+        try:
+            right += digits.predict(render_in_boxes([images[i, 0].numpy()], rng, walls_only=walls_only))[0].digit == labels[i]
+        except digits.ImageError:
+            pass
+    assert right >= 38
 
 
 def test_one_image_gives_a_list_of_one_prediction(photos):

@@ -239,6 +239,20 @@ def test_a_box_printed_around_the_digit_is_left_out():
     assert difference(digits.preprocess(boxed), digits.preprocess(seven((160, 160)))) < 0.03
 
 
+def test_a_box_touching_the_digit_is_left_out():
+    """A digit cropped from a form's box: the box's walls touch the 7's bar, one piece with it."""
+    boxed = seven((160, 160))
+    ImageDraw.Draw(boxed).rectangle([46, 20, 114, 150], outline=(60, 60, 60), width=3)
+    assert difference(digits.preprocess(boxed), digits.preprocess(seven((160, 160)))) < 0.03
+
+
+def test_a_zero_drawn_as_a_rectangle_is_not_mistaken_for_a_box():
+    """Straight sides with nothing between them are the digit itself, not a box round it."""
+    zero = Image.new("RGB", (120, 160), (240, 235, 220))
+    ImageDraw.Draw(zero).rectangle([30, 25, 90, 135], outline=(20, 20, 40), width=10)
+    assert (to_mnist(zero) > 0.5).sum() > 80 and digits.predict(zero)[0].digit == 0
+
+
 def test_a_zero_is_not_mistaken_for_a_box():
     zero = Image.new("RGB", (160, 160), (240, 235, 220))
     ImageDraw.Draw(zero).ellipse([40, 20, 120, 140], outline=(20, 20, 40), width=10)
