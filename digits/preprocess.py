@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps
 from scipy import ndimage
 
-from .lines import box_sides
+from .lines import FRAME_WALL, box_sides, straight_runs
 
 MAX_PIXELS = 40_000_000      # refuse larger images before decoding them (decompression bombs)
 MAX_BYTES = 50_000_000       # refuse larger files before reading them whole
@@ -30,6 +30,9 @@ STROKE = 0.07                # to 0.15) are widened to this share, as MNIST's th
 SOLID = 1.6                  # ink coming in from the edge this many times deeper than the digit's
 THICK = 2.5                  # thickest point (or than the middle of all strokes) is a finger, a
                              # desk or a shadow, not writing
+WALL_TALL = 1.15             # a printed wall left alone beside the digit: this many times its
+WALL_BEYOND = 0.1            # height, reaching this share of it past the digit above and below,
+WALL_THIN = 0.75             # at most this share of its strokes' width
 
 
 class ImageError(ValueError):
@@ -377,6 +380,7 @@ def clean(ink: np.ndarray) -> np.ndarray:
         labels, sizes, keep = _pieces(mask)
     boxes, pieces = ndimage.find_objects(labels), np.flatnonzero(keep)
     frames = _box_frames(labels, boxes, pieces) + _rules(boxes, pieces)   # a printed box, a form's line
+    frames += _lone_walls(labels, boxes, [p for p in pieces if p not in frames], sizes)
     if frames:
         keep[frames] = False                                       # specks are judged against the
         keep &= _not_specks(sizes, sizes[keep].max())              # digit now, not against the box
@@ -532,6 +536,38 @@ def _rules(boxes: list, kept: np.ndarray) -> list[int]:
         if rest and cols.stop - cols.start > 1.5 * (max(c.stop for c in rest) - min(c.start for c in rest)):
             rules.append(int(label))
     return rules
+
+
+def _lone_walls(labels: np.ndarray, boxes: list, kept: list, sizes: np.ndarray) -> list[int]:
+    """Labels of kept pieces that are what is left of a printed box whose faint lines broke
+    up: a straight vertical line (FRAME_WALL of its height), alone beside the rest of the ink,
+    WALL_TALL times as tall as the rest and reaching past it above and below by WALL_BEYOND of
+    its height, and thinner than the digit's strokes; a line along its top or bottom may
+    hang from it. A 4's stem, a 1, is part of the digit's strokes, not that thin beside them."""
+    walls = []
+    for label in kept:
+        rest = [boxes[other - 1] for other in kept if other != label]
+        if not rest:
+            return walls
+        rows, cols = boxes[label - 1]
+        top, bottom = min(r.start for r, _ in rest), max(r.stop for r, _ in rest)
+        left, right = min(c.start for _, c in rest), max(c.stop for _, c in rest)
+        h, beyond = rows.stop - rows.start, WALL_BEYOND * (bottom - top)
+        if h < WALL_TALL * (bottom - top) or rows.start > top - beyond or rows.stop < bottom + beyond:
+            continue
+        piece = labels[rows, cols] == label
+        down = straight_runs(piece, int(FRAME_WALL * h), vertical=True)
+        at = cols.start + np.flatnonzero(down.any(0))
+        if at.size == 0 or not (at.max() < left or at.min() >= right):
+            continue
+        band = max(2, h // 8)
+        if np.count_nonzero((piece & ~ndimage.binary_dilation(down))[band:-band]) > 0.05 * np.count_nonzero(piece):
+            continue                                              # more than straight lines
+        digit = max((other for other in kept if other != label), key=lambda other: sizes[other])
+        stroke = 2 * sizes[digit] / max(_outline(labels[boxes[digit - 1]] == digit), 1)
+        if np.count_nonzero(down) / h <= WALL_THIN * stroke:
+            walls.append(int(label))
+    return walls
 
 
 def _otsu(values: np.ndarray) -> float:

@@ -246,6 +246,26 @@ def test_a_box_touching_the_digit_is_left_out():
     assert difference(digits.preprocess(boxed), digits.preprocess(seven((160, 160)))) < 0.03
 
 
+def test_one_wall_left_of_a_broken_box_is_left_out():
+    """A faint box whose other lines broke up in the scan: one thin wall beside the digit,
+    taller than it, is printing, not a stroke."""
+    walled = seven((160, 160))
+    ImageDraw.Draw(walled).line([(30, 12), (30, 152)], fill=(60, 60, 70), width=3)
+    assert difference(digits.preprocess(walled), digits.preprocess(seven((160, 160)))) < 0.01
+
+
+def test_a_fours_stem_standing_apart_is_kept():
+    """The stem of a 4 written in two strokes is straight, taller than the rest and reaches
+    past it, as a box's wall does, but it is as thick as the other strokes."""
+    def four(joined):
+        image = Image.new("RGB", (160, 170), (240, 235, 220))
+        draw = ImageDraw.Draw(image)
+        draw.line([(60, 30), (45, 90), (110 if joined else 86, 90)], fill=(20, 20, 40), width=10)
+        draw.line([(97, 20), (97, 150)], fill=(20, 20, 40), width=10)
+        return image
+    assert difference(digits.preprocess(four(joined=False)), digits.preprocess(four(joined=True))) < 0.05
+
+
 def test_a_zero_drawn_as_a_rectangle_is_not_mistaken_for_a_box():
     """Straight sides with nothing between them are the digit itself, not a box round it."""
     zero = Image.new("RGB", (120, 160), (240, 235, 220))
