@@ -107,3 +107,53 @@ def box_sides(mask: np.ndarray) -> np.ndarray | None:
     out = np.zeros_like(mask)
     out[sy, sx] = lines
     return out
+
+
+RULE_SIDE = 0.5       # a ruled page's lines run at least this share of the picture across...
+RULE_LONG = 3.0       # ...and this many times as long as the ink off them is big
+
+
+def ruling(mask: np.ndarray, side: float = RULE_SIDE, long: float = RULE_LONG) -> np.ndarray | None:
+    """The printed lines of ruled or squared paper under one digit: straight horizontal runs
+    RULE_SIDE of the picture wide or longer and RULE_LONG times as long as the ink off them is
+    tall or wide, and, where there are such rows, vertical runs alike (squared paper); with the
+    pixels just beside them. A 7's bar is no longer than three times its stem is tall, and a 1
+    alone is no line: without rows there are no columns. In a picture cut round the ink with a
+    margin, lines from edge to edge are printing whatever their length (``side`` near 1, ``long``
+    0). None when there are none, or when too little ink is left off them to be a digit."""
+    h, w = mask.shape
+    if mask.sum(1).max() < side * w:
+        return None                                            # quick: no row holds a long line
+    lines = _long_runs(mask, int(side * w), int(side * h))
+    if lines is None:
+        return None
+    size = _size_off(mask, lines)
+    if size is None:
+        return None
+    lines = _long_runs(mask, max(int(side * w), int(long * size)), max(int(side * h), int(long * size)))
+    return None if lines is None or _size_off(mask, lines) is None else lines
+
+
+def _long_runs(mask: np.ndarray, across: int, down: int) -> np.ndarray | None:
+    """Horizontal runs at least ``across`` long and vertical runs at least ``down`` long, widened
+    by a pixel; None unless the horizontal ones lie in two rows or more apart."""
+    rows = straight_runs(mask, across, vertical=False)
+    if ndimage.label(rows.any(1))[1] < 2:
+        return None                                            # a ruling has lines, not one bar
+    if mask.sum(0).max() >= down:
+        rows |= straight_runs(mask, down, vertical=True)
+    return ndimage.binary_dilation(rows) & mask
+
+
+def _size_off(mask: np.ndarray, lines: np.ndarray) -> int | None:
+    """The larger side of the box round the ink off ``lines`` (pieces at least a tenth of the
+    largest, so the lines' frayed edges do not count); None when that ink is under 0.2 % of
+    all the ink or a handful of pixels."""
+    off = mask & ~lines
+    if np.count_nonzero(off) < max(20, 0.002 * np.count_nonzero(mask)):
+        return None
+    labels, n = ndimage.label(off)
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)
+    sizes[0] = 0
+    ys, xs = np.nonzero(np.isin(labels, np.flatnonzero(sizes >= 0.1 * sizes.max())))
+    return int(max(ys.max() - ys.min(), xs.max() - xs.min())) + 1

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps
 from scipy import ndimage
 
-from .lines import FRAME_WALL, box_sides, straight_runs
+from .lines import FRAME_WALL, box_sides, ruling, straight_runs
 
 MAX_PIXELS = 40_000_000      # refuse larger images before decoding them (decompression bombs)
 MAX_BYTES = 50_000_000       # refuse larger files before reading them whole
@@ -33,6 +33,7 @@ THICK = 2.5                  # thickest point (or than the middle of all strokes
 WALL_TALL = 1.15             # a printed wall left alone beside the digit: this many times its
 WALL_BEYOND = 0.1            # height, reaching this share of it past the digit above and below,
 WALL_THIN = 0.75             # at most this share of its strokes' width
+CUT_LINE = 0.95              # in a picture cut round the ink, lines this share of it across are printing
 
 
 class ImageError(ValueError):
@@ -367,16 +368,21 @@ def _sample(values: np.ndarray, most: int = 4096) -> np.ndarray:
     return values[::step, ::step] if values.ndim == 2 else values[::step * step]
 
 
-def clean(ink: np.ndarray) -> np.ndarray:
-    """Scale ink so strokes reach 1, drop faint haze and specks; returns float32 [0, 1]."""
+def clean(ink: np.ndarray, cut_round: bool = False) -> np.ndarray:
+    """Scale ink so strokes reach 1, drop faint haze and specks; returns float32 [0, 1].
+    ``cut_round``: the picture was cut round the ink with a margin (_around_ink), so straight
+    lines from edge to edge are printing."""
     peak = float(ink.max())
     if peak < 0.08:                      # less than 8 % contrast anywhere: no ink
         raise NoDigitError("no digit found: the image holds no ink (blank or flat)")
     mask = ink > _otsu(ink)
     labels, sizes, keep = _pieces(mask)
-    sides = box_sides(keep[labels])                                # a form's box round the digit,
-    if sides is not None:                                          # touching it
-        mask &= ~sides
+    kept = keep[labels]
+    printed = ruling(kept, *((CUT_LINE, 0) if cut_round else ()))  # a ruled or squared page, or a
+    if printed is None:                                            # form's box round the digit,
+        printed = box_sides(kept)                                  # touching it
+    if printed is not None:
+        mask &= ~printed
         labels, sizes, keep = _pieces(mask)
     boxes, pieces = ndimage.find_objects(labels), np.flatnonzero(keep)
     frames = _box_frames(labels, boxes, pieces) + _rules(boxes, pieces)   # a printed box, a form's line
@@ -678,7 +684,7 @@ def stages(source) -> dict:
     if closer is not None:
         grey = working_image(closer)
         ink = ink_map(grey)
-        cleaned = clean(ink)
+        cleaned = clean(ink, cut_round=True)
     margined = _with_margin(grey, cleaned)
     if margined is not None:
         grey = margined

@@ -105,7 +105,8 @@ def _ruling(shape, rng: np.random.Generator, step: int, squared: bool) -> np.nda
 
 CONDITIONS = ("shadow", "pencil", "lined paper", "squared paper", "boxed", "form line", "small in a large photo",
               "paper on a desk", "thin pen drawing", "tightly cropped", "flash", "circled", "finger at the edge",
-              "desk in a corner", "specks of dust", "cropped from a form's box")
+              "desk in a corner", "specks of dust", "cropped from a form's box",
+              "notebook page")
 
 
 def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str) -> Image.Image:
@@ -120,7 +121,9 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
     it in the same pen (a score circled on a test), a finger holding the page coming in from
     one side, the desk showing dark in one corner, specks of dust or ink around the digit, or
     one box of a form's row of printed boxes cropped round the digit, the box often touching it
-    (a third of them with only the walls printed: render_in_boxes)."""
+    (a third of them with only the walls printed: render_in_boxes), or a photo of a notebook
+    page, ruled or squared in lines as dark as 0.15-0.7 of the pen, the digit about one line
+    high and an eighth to a third of the photo's side."""
     if condition == "shadow":
         picture = np.asarray(render(digit, rng, "dark"), np.float32)
         h, w = picture.shape[:2]
@@ -241,6 +244,20 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
             r = max(1, int(min(h, w) * rng.uniform(0.005, 0.015)))
             picture[max(0, y - r):y + r, max(0, x - r):x + r] *= rng.uniform(0.2, 0.5)
         return Image.fromarray(picture.clip(0, 255).astype(np.uint8), "RGB")
+    if condition == "notebook page":
+        side = int(rng.integers(200, 900))
+        height = int(side * rng.uniform(0.12, 0.3))
+        glyph = ndimage.grey_dilation(_glyph(digit, height), size=(max(1, height // 30),) * 2)
+        coverage = ndimage.gaussian_filter(_placed(glyph, side, side, rng), 0.8)
+        step, width = int(height * rng.uniform(0.7, 1.2)), max(1, int(side * rng.uniform(0.002, 0.006)))
+        lines, offset = np.zeros_like(coverage), int(rng.integers(0, step))
+        strength = rng.uniform(0.15, 0.7)
+        for y in range(offset, side, step):
+            lines[y:y + width] = strength
+        if rng.random() < 0.5:
+            for x in range(offset, side, step):
+                lines[:, x:x + width] = strength
+        return photograph(np.maximum(coverage, lines), rng, "dark")
     if condition == "cropped from a form's box":
         return render_in_boxes([digit], rng, height=int(rng.integers(30, 90)), walls_only=rng.random() < 1 / 3)
     raise ValueError(f"unknown condition {condition!r}; one of {', '.join(CONDITIONS)}")

@@ -291,6 +291,28 @@ def test_a_printed_line_under_the_digit_is_left_out():
     assert difference(digits.preprocess(field), digits.preprocess(seven((160, 160)))) < 0.03
 
 
+@pytest.mark.parametrize("squared", [False, True], ids=["ruled", "squared"])
+def test_the_lines_of_a_notebook_page_are_left_out(squared):
+    """A 7 written across dark printed lines of a ruled or squared page, as photographed."""
+    def page(lines):
+        image = Image.new("RGB", (480, 400), (240, 235, 220))
+        image.paste(seven((72, 96), width=7), (200, 140))
+        draw = ImageDraw.Draw(image)
+        for y in range(30, 400, 60) if lines else ():
+            draw.line([(0, y), (480, y)], fill=(90, 90, 110), width=2)
+        for x in range(20, 480, 60) if lines and squared else ():
+            draw.line([(x, 0), (x, 400)], fill=(90, 90, 110), width=2)
+        return image
+    assert difference(digits.preprocess(page(lines=True)), digits.preprocess(page(lines=False))) < 0.04
+
+
+def test_a_seven_cropped_tight_keeps_its_bar():
+    """A bar from edge to edge is the digit's when it is the only long line."""
+    image = Image.new("RGB", (100, 140), (240, 235, 220))
+    ImageDraw.Draw(image).line([(0, 14), (100, 14), (40, 140)], fill=(20, 20, 40), width=12)
+    assert to_mnist(image)[4:9].max() > 0.9 and digits.predict(image)[0].digit == 7
+
+
 def test_a_loose_bar_as_wide_as_the_digit_is_kept():
     """A 5 or a 7 whose bar floats free: the bar is part of the digit, not a line to write on."""
     image = Image.new("RGB", (120, 160), (240, 235, 220))
