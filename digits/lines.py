@@ -77,9 +77,10 @@ def box_sides(mask: np.ndarray) -> np.ndarray | None:
     """The printed lines round one digit cropped from a form: the walls of its box (and the box's
     top and bottom, where printed), when they may touch the digit. The ink's leftmost and
     rightmost columns must each hold a thin straight vertical line nearly the ink's full height
-    (FRAME_WALL), BOX_APART to BOX_WIDE times that height apart, with ink between them that is
-    not theirs; straight horizontal lines nearly as long as the walls are apart, along the top
-    or bottom, go with them. No digit has two such walls. None when there are none."""
+    (FRAME_WALL), and no other column such a line (a grid is no box), BOX_APART to BOX_WIDE
+    times that height apart, with ink between them that is not theirs; straight horizontal
+    lines nearly as long as the walls are apart, along the top or bottom, go with them. No
+    digit has two such walls. None when there are none."""
     rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
     if rows.size == 0:
         return None
@@ -93,7 +94,7 @@ def box_sides(mask: np.ndarray) -> np.ndarray | None:
     down = straight_runs(piece, int(FRAME_WALL * h), vertical=True)
     walls, n = ndimage.label(down.any(0))
     left, right = set(walls[:band].tolist()) - {0}, set(walls[-band:].tolist()) - {0}
-    if not left or not right or left & right or \
+    if n != 2 or not left or not right or left & right or \
             max(np.count_nonzero(walls == j) for j in left | right) > band:
         return None                                            # thin lines, not a solid block
     lines = down
@@ -113,36 +114,38 @@ RULE_SIDE = 0.5       # a ruled page's lines run at least this share of the pict
 RULE_LONG = 3.0       # ...and this many times as long as the ink off them is big
 
 
-def ruling(mask: np.ndarray, side: float = RULE_SIDE, long: float = RULE_LONG) -> np.ndarray | None:
-    """The printed lines of ruled or squared paper under one digit: straight horizontal runs
-    RULE_SIDE of the picture wide or longer and RULE_LONG times as long as the ink off them is
-    tall or wide, and, where there are such rows, vertical runs alike (squared paper); with the
-    pixels just beside them. A 7's bar is no longer than three times its stem is tall, and a 1
+def ruling(mask: np.ndarray, side: float = RULE_SIDE, long: float = RULE_LONG,
+           rows: int = 2) -> np.ndarray | None:
+    """The printed lines of ruled or squared paper under one digit: straight horizontal runs,
+    in two rows or more, RULE_SIDE of the picture wide or longer and RULE_LONG times as long as
+    the ink off them is tall or wide, and, where there are such rows, vertical runs alike
+    (squared paper); with the pixels just beside them. A 7's bar is no longer than three times its stem is tall, and a 1
     alone is no line: without rows there are no columns. In a picture cut round the ink with a
-    margin, lines from edge to edge are printing whatever their length (``side`` near 1, ``long``
-    0). None when there are none, or when too little ink is left off them to be a digit."""
+    margin, one line from edge to edge is printing whatever its length (``side`` near 1, ``long``
+    0, ``rows`` 1). None when there are none, or when too little ink is left off them to be a digit."""
     h, w = mask.shape
     if mask.sum(1).max() < side * w:
         return None                                            # quick: no row holds a long line
-    lines = _long_runs(mask, int(side * w), int(side * h))
+    lines = _long_runs(mask, int(side * w), int(side * h), rows)
     if lines is None:
         return None
     size = _size_off(mask, lines)
     if size is None:
         return None
-    lines = _long_runs(mask, max(int(side * w), int(long * size)), max(int(side * h), int(long * size)))
+    lines = _long_runs(mask, max(int(side * w), int(long * size)),
+                       max(int(side * h), int(long * size)), rows)
     return None if lines is None or _size_off(mask, lines) is None else lines
 
 
-def _long_runs(mask: np.ndarray, across: int, down: int) -> np.ndarray | None:
+def _long_runs(mask: np.ndarray, across: int, down: int, rows: int) -> np.ndarray | None:
     """Horizontal runs at least ``across`` long and vertical runs at least ``down`` long, widened
-    by a pixel; None unless the horizontal ones lie in two rows or more apart."""
-    rows = straight_runs(mask, across, vertical=False)
-    if ndimage.label(rows.any(1))[1] < 2:
+    by a pixel; None unless the horizontal ones lie in ``rows`` rows or more apart."""
+    lines = straight_runs(mask, across, vertical=False)
+    if ndimage.label(lines.any(1))[1] < rows:
         return None                                            # a ruling has lines, not one bar
     if mask.sum(0).max() >= down:
-        rows |= straight_runs(mask, down, vertical=True)
-    return ndimage.binary_dilation(rows) & mask
+        lines |= straight_runs(mask, down, vertical=True)
+    return ndimage.binary_dilation(lines) & mask
 
 
 def _size_off(mask: np.ndarray, lines: np.ndarray) -> int | None:

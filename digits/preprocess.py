@@ -378,7 +378,7 @@ def clean(ink: np.ndarray, cut_round: bool = False) -> np.ndarray:
     mask = ink > _otsu(ink)
     labels, sizes, keep = _pieces(mask)
     kept = keep[labels]
-    printed = ruling(kept, *((CUT_LINE, 0) if cut_round else ()))  # a ruled or squared page, or a
+    printed = ruling(kept, *((CUT_LINE, 0, 1) if cut_round else ()))   # a ruled or squared page, or a
     if printed is None:                                            # form's box round the digit,
         printed = box_sides(kept)                                  # touching it
     if printed is not None:
