@@ -4,7 +4,8 @@ Numbers of 2-10 MNIST *test* digits are written side by side on paper-like
 backgrounds (digits.synth.render_number: sizes +-20 %, wandering baseline, paper
 tone, uneven light, noise, JPEG) with gaps from wide to narrow to touching to
 overlapping, and written one digit per box of a form's comb of printed boxes
-(digits.synth.render_in_boxes; also with only the boxes' walls printed). For each
+(digits.synth.render_in_boxes; also with only the boxes' walls printed), and with wide
+gaps on a notebook page's ruled or squared lines (render_number's ``paper``). For each
 class: exact-string accuracy and per-digit accuracy (1 - edit distance / length),
 for digits.read and for Tesseract (`tesseract --psm 7`, digits whitelisted) when it
 is installed.
@@ -29,13 +30,17 @@ from tables import markdown_table
 
 
 BOXES = {"boxes": False, "walls only": True}     # class name -> only the walls printed
-CLASSES = list(GAPS) + list(BOXES)
+PAPERS = {"ruled page": "ruled", "squared page": "squared"}
+CLASSES = list(GAPS) + list(BOXES) + list(PAPERS)
 
 
 def picture_of(glyphs, rng, kind: str):
-    """A number of these digits in one of the CLASSES: spaced by a gap class, or in boxes."""
+    """A number of these digits in one of the CLASSES: spaced by a gap class, in boxes, or
+    with wide gaps on a notebook page."""
     if kind in BOXES:
         return render_in_boxes(glyphs, rng, walls_only=BOXES[kind])
+    if kind in PAPERS:
+        return render_number(glyphs, rng, "wide", paper=PAPERS[kind])
     return render_number(glyphs, rng, kind)
 
 

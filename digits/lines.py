@@ -31,7 +31,8 @@ def without_frames(mask: np.ndarray) -> np.ndarray:
         down = straight_runs(piece, int(FRAME_WALL * h), vertical=True)
         band = max(2, h // 8)
         walls, n = ndimage.label(down.any(0))
-        if (across[:band].any() or across[-band:].any()) and n >= 2:
+        if (across[:band].any() or across[-band:].any()) and n >= 2 \
+                and (sx.start > 1 or sx.stop < mask.shape[1] - 1):       # a ruled line crosses the picture
             if out is mask:
                 out = mask.copy()
             out[sy, sx] &= ~(ndimage.binary_dilation(across | down) & piece)
@@ -77,10 +78,10 @@ def box_sides(mask: np.ndarray) -> np.ndarray | None:
     """The printed lines round one digit cropped from a form: the walls of its box (and the box's
     top and bottom, where printed), when they may touch the digit. The ink's leftmost and
     rightmost columns must each hold a thin straight vertical line nearly the ink's full height
-    (FRAME_WALL), and no other column such a line (a grid is no box), BOX_APART to BOX_WIDE
-    times that height apart, with ink between them that is not theirs; straight horizontal
-    lines nearly as long as the walls are apart, along the top or bottom, go with them. No
-    digit has two such walls. None when there are none."""
+    (FRAME_WALL), and at most one other column such a line (a 1 in the box; a grid has more),
+    BOX_APART to BOX_WIDE times that height apart, with ink between them that is not theirs;
+    straight horizontal lines nearly as long as the walls are apart, along the top or bottom,
+    go with them. No digit has two such walls. None when there are none."""
     rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
     if rows.size == 0:
         return None
@@ -94,7 +95,7 @@ def box_sides(mask: np.ndarray) -> np.ndarray | None:
     down = straight_runs(piece, int(FRAME_WALL * h), vertical=True)
     walls, n = ndimage.label(down.any(0))
     left, right = set(walls[:band].tolist()) - {0}, set(walls[-band:].tolist()) - {0}
-    if n != 2 or not left or not right or left & right or \
+    if not 2 <= n <= 3 or not left or not right or left & right or \
             max(np.count_nonzero(walls == j) for j in left | right) > band:
         return None                                            # thin lines, not a solid block
     lines = down
@@ -160,3 +161,20 @@ def _size_off(mask: np.ndarray, lines: np.ndarray) -> int | None:
     sizes[0] = 0
     ys, xs = np.nonzero(np.isin(labels, np.flatnonzero(sizes >= 0.1 * sizes.max())))
     return int(max(ys.max() - ys.min(), xs.max() - xs.min())) + 1
+
+
+def crossed(removed: np.ndarray, rest: np.ndarray, reach: int, vertical: bool = False) -> np.ndarray:
+    """The pixels of ``removed`` horizontal (or vertical) lines where a stroke of ``rest`` crosses
+    them: ink of ``rest`` within ``reach`` px on both sides of the line, in about the same
+    column (row): a digit written across a ruled line keeps its stroke whole. A stroke that only
+    ends on the line (a digit sitting on it) does not cross it."""
+    axis = 0 if vertical is False else 1
+    near = ndimage.maximum_filter1d(rest.view(np.uint8), 3, axis=1 - axis)      # a slanted stroke
+    count = np.cumsum(near, axis=axis, dtype=np.int32)
+    count = np.concatenate([np.zeros_like(count.take([0], axis)), count], axis)  # count[i]: ink before i
+    n = rest.shape[axis]
+    at = np.arange(n)
+    lo, hi = np.maximum(at - reach, 0), np.minimum(at + 1 + reach, n)
+    before = count.take(at, axis) - count.take(lo, axis) > 0
+    after = count.take(hi, axis) - count.take(at + 1, axis) > 0
+    return removed & before & after

@@ -377,15 +377,19 @@ def clean(ink: np.ndarray, cut_round: bool = False) -> np.ndarray:
         raise NoDigitError("no digit found: the image holds no ink (blank or flat)")
     mask = ink > _otsu(ink)
     labels, sizes, keep = _pieces(mask)
-    kept = keep[labels]
-    printed = ruling(kept, *((CUT_LINE, 0, 1) if cut_round else ()))   # a ruled or squared page, or a
-    if printed is None:                                            # form's box round the digit,
-        printed = box_sides(kept)                                  # touching it
-    if printed is not None:
-        mask &= ~printed
-        labels, sizes, keep = _pieces(mask)
     boxes, pieces = ndimage.find_objects(labels), np.flatnonzero(keep)
-    frames = _box_frames(labels, boxes, pieces) + _rules(boxes, pieces)   # a printed box, a form's line
+    frames = _box_frames(labels, boxes, pieces)                    # a printed box apart from the digit
+    if not frames:
+        kept = keep[labels]
+        printed = ruling(kept, *((CUT_LINE, 0, 1) if cut_round else ()))   # a ruled or squared page,
+        if printed is None:                                        # or a form's box round the
+            printed = box_sides(kept)                              # digit, touching it
+        if printed is not None:
+            mask &= ~printed
+            labels, sizes, keep = _pieces(mask)
+            boxes, pieces = ndimage.find_objects(labels), np.flatnonzero(keep)
+            frames = _box_frames(labels, boxes, pieces)
+    frames += _rules(boxes, pieces)                                # a form's line
     frames += _lone_walls(labels, boxes, [p for p in pieces if p not in frames], sizes)
     if frames:
         keep[frames] = False                                       # specks are judged against the

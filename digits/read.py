@@ -15,7 +15,7 @@ import numpy as np
 from scipy import ndimage
 
 from .predict import Prediction, classify, threshold_of
-from .lines import FRAME_WALL, straight_runs, without_frames
+from .lines import FRAME_WALL, crossed, straight_runs, without_frames
 from .runtime import runner
 from .preprocess import (_otsu, dark_ink, frame, ink_map, open_image, page_of, percentiles, resized, to_grey,
                          working_size)
@@ -50,6 +50,10 @@ SKEW_MAX = 5.0        # a photo of ruled or boxed writing tilted up to this many
 SKEW_LINE = 0.5       # ...by the tilt of a straight line spanning at least this share of the ink's width
 SKEW_GAIN = 1.3       # ...that gathers this many times more ink into one row than when read level
 LEVEL_SIDE = 1024     # (a large picture is turned at this longer side, not in full)
+RULE_SPAN = 0.9       # two or more lines this share of the picture wide are a ruled page's
+COLUMN_TALL = 1.5     # on ruled paper, straight vertical lines this many times the digit height
+COLUMN_SPAN = 0.8     # ...and this share of the picture's are the columns of squared paper
+CROSS_REACH = 6       # a stroke with ink this close above and below a ruled line crosses it
 DOT = 0.3             # pieces smaller than this share of the digit height each way, stacked, are a colon
 RIM_TONE = 0.03       # a piece at the edge with a quarter of its surroundings this close to its own
                       # tone is the rim of something solid (a finger, the desk), not a stroke
@@ -115,8 +119,38 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
 
 
 def _without_rules(mask: np.ndarray, digit_height: float) -> np.ndarray:
-    """Remove horizontal lines much longer than a digit is tall (ruled paper, underlines)."""
-    return _without_lines(mask, int(max(3 * digit_height, 15)))
+    """Remove horizontal lines much longer than a digit is tall (ruled paper, underlines), or,
+    where two rows or more hold lines RULE_SPAN of the picture wide (a ruled page), those
+    however tall the digits seem (lines touching them make their pieces look taller)."""
+    length = int(max(3 * digit_height, 15))
+    span = int(RULE_SPAN * mask.shape[1])
+    if span < length and ndimage.label(ndimage.binary_opening(mask, np.ones((1, span), bool)).any(1))[1] >= 2:
+        length = span
+    return _without_lines(mask, length)
+
+
+def _edge_to_edge(mask: np.ndarray) -> np.ndarray:
+    """Straight lines across the whole picture (RULE_SPAN of its width), and, where there are
+    any, down it (of its height): the lines of a ruled or squared page, which joined to the
+    digits they touch would make them look taller."""
+    h, w = mask.shape
+    lines = ndimage.binary_opening(mask, np.ones((1, int(RULE_SPAN * w)), bool))
+    if lines.any():
+        lines |= ndimage.binary_opening(mask, np.ones((int(RULE_SPAN * h), 1), bool))
+    return lines
+
+
+def _without_columns(cleaned: np.ndarray, mask: np.ndarray, digit_height: float) -> np.ndarray:
+    """``cleaned`` (``mask`` less its ruled lines) less the columns of squared paper: where a
+    ruled line crosses the whole picture (RULE_SPAN), straight vertical lines (in ``mask``,
+    whole through the rows) COLUMN_TALL times the digit height and COLUMN_SPAN of the
+    picture's height."""
+    h, w = mask.shape
+    if cleaned is mask or not ndimage.binary_opening(mask, np.ones((1, int(RULE_SPAN * w)), bool)).any():
+        return cleaned
+    columns = straight_runs(mask, int(max(COLUMN_TALL * digit_height, COLUMN_SPAN * h)), vertical=True)
+    band = cleaned & ndimage.binary_dilation(columns, structure=np.ones((1, 3), bool))
+    return (cleaned & ~band) | crossed(band, cleaned & ~band, CROSS_REACH, vertical=True)
 
 
 def _without_lines(mask: np.ndarray, length: int) -> np.ndarray:
@@ -124,7 +158,9 @@ def _without_lines(mask: np.ndarray, length: int) -> np.ndarray:
     if mask.shape[1] <= length:
         return mask
     lines = ndimage.binary_opening(mask, structure=np.ones((1, length), bool))
-    return mask & ~ndimage.binary_dilation(lines, structure=np.ones((3, 1), bool))
+    band = mask & ndimage.binary_dilation(lines, structure=np.ones((3, 1), bool))
+    cleaned = mask & ~band
+    return cleaned | crossed(band, cleaned, CROSS_REACH)
 
 
 def _skew(mask: np.ndarray) -> float:
@@ -268,8 +304,8 @@ def segment(ink: np.ndarray, tone: np.ndarray | None = None) -> tuple[list[np.nd
     labels, comps = _components(mask)
     if not comps:
         return [], 0.0
-    height = _digit_height(comps)
-    cleaned = _without_rules(mask, height)
+    height = _digit_height(_components(mask & ~_edge_to_edge(mask))[1] or comps)
+    cleaned = _without_columns(_without_rules(mask, height), mask, height)
     labels, comps = _components(cleaned)
     if not comps:
         return [], 0.0

@@ -267,12 +267,13 @@ GAPS = {"wide": (0.25, 0.6), "narrow": (0.05, 0.2), "touching": (-0.06, 0.0), "o
 
 
 def render_number(glyphs, rng: np.random.Generator, gap: str = "wide", height: int = 40,
-                  polarity: str | None = "dark") -> Image.Image:
+                  polarity: str | None = "dark", paper: str | None = None) -> Image.Image:
     """MNIST digits (28x28 each, ink bright) written side by side as one number on paper.
 
     ``gap`` picks the spacing between the digits' ink, as a share of the digit height:
     wide, narrow, touching (boxes abut) or overlapping. Sizes vary by +-20 % and the
-    baseline wanders, as in handwriting.
+    baseline wanders, as in handwriting. ``paper`` "ruled" or "squared": a notebook's printed
+    lines under the writing, 0.7-1.2 digit heights apart, 0.15-0.7 as dark as the pen.
     """
     lo, hi = GAPS[gap]
     pieces = _written(glyphs, rng, height)
@@ -287,7 +288,23 @@ def render_number(glyphs, rng: np.random.Generator, gap: str = "wide", height: i
         np.maximum(region, piece[:region.shape[0], :region.shape[1]], out=region)
         x = max(0, x + piece.shape[1] + int(rng.uniform(lo, hi) * height))
     canvas = canvas[:, :x + margin]
+    if paper is not None:
+        canvas = np.maximum(canvas, _notebook_lines(canvas.shape, rng, int(height * rng.uniform(0.7, 1.2)),
+                                                    paper == "squared"))
     return photograph(ndimage.gaussian_filter(canvas, 0.5), rng, polarity)
+
+
+def _notebook_lines(shape, rng: np.random.Generator, step: int, squared: bool) -> np.ndarray:
+    """A notebook's printed lines every ``step`` px (and columns too on squared paper), 1-2 px
+    wide and 0.15-0.7 as dark as the pen."""
+    lines = np.zeros(shape, np.float32)
+    width, strength, offset = int(rng.integers(1, 3)), rng.uniform(0.15, 0.7), int(rng.integers(0, step))
+    for y in range(offset, shape[0], step):
+        lines[y:y + width] = strength
+    if squared:
+        for x in range(offset, shape[1], step):
+            lines[:, x:x + width] = strength
+    return lines
 
 
 def _written(glyphs, rng: np.random.Generator, height: int) -> list[np.ndarray]:
