@@ -93,8 +93,14 @@ def _centred(digit: np.ndarray, side: int, height: int, rng: np.random.Generator
 
 def _ruling(shape, rng: np.random.Generator, step: int, squared: bool) -> np.ndarray:
     """Faint printed lines every ``step`` px (and columns too on squared paper)."""
-    lines = np.zeros(shape, np.float32)
     strength, width, offset = rng.uniform(0.15, 0.4), max(1, shape[0] // 150), int(rng.integers(0, step))
+    return _lines(shape, step, offset, width, strength, squared)
+
+
+def _lines(shape, step: int, offset: int, width: int, strength: float, squared: bool) -> np.ndarray:
+    """Printed lines ``width`` px wide every ``step`` px from ``offset``, of ink ``strength``
+    (and columns too on squared paper)."""
+    lines = np.zeros(shape, np.float32)
     for y in range(offset, shape[0], step):
         lines[y:y + width] = strength
     if squared:
@@ -250,13 +256,8 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
         glyph = ndimage.grey_dilation(_glyph(digit, height), size=(max(1, height // 30),) * 2)
         coverage = ndimage.gaussian_filter(_placed(glyph, side, side, rng), 0.8)
         step, width = int(height * rng.uniform(0.7, 1.2)), max(1, int(side * rng.uniform(0.002, 0.006)))
-        lines, offset = np.zeros_like(coverage), int(rng.integers(0, step))
-        strength = rng.uniform(0.15, 0.7)
-        for y in range(offset, side, step):
-            lines[y:y + width] = strength
-        if rng.random() < 0.5:
-            for x in range(offset, side, step):
-                lines[:, x:x + width] = strength
+        offset, strength = int(rng.integers(0, step)), rng.uniform(0.15, 0.7)
+        lines = _lines(coverage.shape, step, offset, width, strength, squared=rng.random() < 0.5)
         return photograph(np.maximum(coverage, lines), rng, "dark")
     if condition == "cropped from a form's box":
         return render_in_boxes([digit], rng, height=int(rng.integers(30, 90)), walls_only=rng.random() < 1 / 3)
@@ -297,14 +298,8 @@ def render_number(glyphs, rng: np.random.Generator, gap: str = "wide", height: i
 def _notebook_lines(shape, rng: np.random.Generator, step: int, squared: bool) -> np.ndarray:
     """A notebook's printed lines every ``step`` px (and columns too on squared paper), 1-2 px
     wide and 0.15-0.7 as dark as the pen."""
-    lines = np.zeros(shape, np.float32)
     width, strength, offset = int(rng.integers(1, 3)), rng.uniform(0.15, 0.7), int(rng.integers(0, step))
-    for y in range(offset, shape[0], step):
-        lines[y:y + width] = strength
-    if squared:
-        for x in range(offset, shape[1], step):
-            lines[:, x:x + width] = strength
-    return lines
+    return _lines(shape, step, offset, width, strength, squared)
 
 
 def _written(glyphs, rng: np.random.Generator, height: int) -> list[np.ndarray]:
