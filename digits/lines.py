@@ -125,8 +125,8 @@ def ruling(mask: np.ndarray, side: float = RULE_SIDE, long: float = RULE_LONG,
     margin, one line from edge to edge is printing whatever its length (``side`` near 1, ``long``
     0, ``rows`` 1). None when there are none, or when too little ink is left off them to be a digit."""
     h, w = mask.shape
-    if mask.sum(1).max() < side * w:
-        return None                                            # quick: no row holds a long line
+    if _runs_of_true(np.count_nonzero(mask, axis=1) >= side * w) < rows:
+        return None                                            # quick: too few rows hold a long line
     lines = _long_runs(mask, int(side * w), int(side * h), rows)
     if lines is None:
         return None
@@ -142,11 +142,16 @@ def _long_runs(mask: np.ndarray, across: int, down: int, rows: int) -> np.ndarra
     """Horizontal runs at least ``across`` long and vertical runs at least ``down`` long, widened
     by a pixel; None unless the horizontal ones lie in ``rows`` rows or more apart."""
     lines = straight_runs(mask, across, vertical=False)
-    if ndimage.label(lines.any(1))[1] < rows:
+    if _runs_of_true(lines.any(1)) < rows:
         return None                                            # a ruling has lines, not one bar
     if mask.sum(0).max() >= down:
         lines |= straight_runs(mask, down, vertical=True)
     return ndimage.binary_dilation(lines) & mask
+
+
+def _runs_of_true(flags: np.ndarray) -> int:
+    """How many runs of consecutive True values a 1-d boolean array holds."""
+    return int(flags[0]) + int(np.count_nonzero(flags[1:] & ~flags[:-1])) if flags.size else 0
 
 
 def _size_off(mask: np.ndarray, lines: np.ndarray) -> int | None:
