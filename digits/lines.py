@@ -1,8 +1,10 @@
-"""Printed straight lines round handwriting: the frames and walls of a form's boxes.
+"""Printed straight lines round handwriting: the frames and walls of a form's boxes, the lines
+of ruled or squared paper.
 
 A frame is a piece of ink made of straight lines round empty space. Its lines go, whatever
 digit they touch, so that a digit written in a box (or a comb of boxes, one per digit) is read
-without them.
+without them. A notebook's lines run across the whole picture, far longer than a digit is big;
+where a stroke crosses one, the stroke keeps its pixels.
 """
 from __future__ import annotations
 
@@ -18,8 +20,10 @@ def without_frames(mask: np.ndarray) -> np.ndarray:
     """``mask`` less the straight lines of any rectangular frame in it: a box printed round a
     number, or a form's comb of boxes, one per digit (whose walls would read as 1s). A frame is a
     piece with two or more straight vertical walls nearly its height joined by a straight line
-    along its top or bottom (a thin side may be lost to the speckle filter); its horizontal runs
-    at least as long as it is tall and its vertical runs nearly as long go, whatever they touch."""
+    along its top or bottom (a thin side may be lost to the speckle filter), not reaching both
+    sides of the picture (a ruled line touching the digits' straight strokes does); its
+    horizontal runs at least as long as it is tall and its vertical runs nearly as long go,
+    whatever they touch."""
     labels, _ = ndimage.label(mask, structure=np.ones((3, 3), bool))
     out = mask
     for i, (sy, sx) in enumerate(ndimage.find_objects(labels), start=1):
