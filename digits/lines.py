@@ -62,15 +62,17 @@ def _without_lost_walls(mask: np.ndarray, sy: slice, sx: slice, walls: list[floa
         mask[sy, cols] &= ~ndimage.binary_dilation(lost, structure=np.ones((1, 3), bool))
 
 
-def straight_runs(piece: np.ndarray, length: int, vertical: bool) -> np.ndarray:
+def straight_runs(piece: np.ndarray, length: int, vertical: bool, wobble: int = WOBBLE) -> np.ndarray:
     """The pixels of ``piece`` on straight horizontal (or vertical) lines at least ``length``
-    long, a line drawn a pixel off straight (a slightly tilted photo) included."""
+    long, a line drawn a pixel off straight (a slightly tilted photo) included; ``wobble`` 1:
+    exactly straight (an opening by a line)."""
     axis = 0 if vertical else 1
     if length < 2 or length > piece.shape[axis]:
         return np.zeros_like(piece)
     length |= 1                                               # an odd window: min then max is an opening
-    wobble = ndimage.binary_dilation(piece, structure=np.ones((1, WOBBLE) if vertical else (WOBBLE, 1), bool))
-    core = ndimage.minimum_filter1d(wobble.view(np.uint8), length, axis=axis, mode="constant")
+    widened = piece if wobble < 2 else ndimage.binary_dilation(
+        piece, structure=np.ones((1, wobble) if vertical else (wobble, 1), bool))
+    core = ndimage.minimum_filter1d(widened.view(np.uint8), length, axis=axis, mode="constant")
     return ndimage.maximum_filter1d(core, length, axis=axis, mode="constant").astype(bool) & piece
 
 
@@ -129,7 +131,7 @@ def ruling(mask: np.ndarray, side: float = RULE_SIDE, long: float = RULE_LONG,
     margin, one line from edge to edge is printing whatever its length (``side`` near 1, ``long``
     0, ``rows`` 1). None when there are none, or when too little ink is left off them to be a digit."""
     h, w = mask.shape
-    if _runs_of_true(np.count_nonzero(mask, axis=1) >= side * w) < rows:
+    if count_runs(np.count_nonzero(mask, axis=1) >= side * w) < rows:
         return None                                            # quick: too few rows hold a long line
     lines = _long_runs(mask, int(side * w), int(side * h), rows)
     if lines is None:
@@ -146,14 +148,14 @@ def _long_runs(mask: np.ndarray, across: int, down: int, rows: int) -> np.ndarra
     """Horizontal runs at least ``across`` long and vertical runs at least ``down`` long, widened
     by a pixel; None unless the horizontal ones lie in ``rows`` rows or more apart."""
     lines = straight_runs(mask, across, vertical=False)
-    if _runs_of_true(lines.any(1)) < rows:
+    if count_runs(lines.any(1)) < rows:
         return None                                            # a ruling has lines, not one bar
     if mask.sum(0).max() >= down:
         lines |= straight_runs(mask, down, vertical=True)
     return ndimage.binary_dilation(lines) & mask
 
 
-def _runs_of_true(flags: np.ndarray) -> int:
+def count_runs(flags: np.ndarray) -> int:
     """How many runs of consecutive True values a 1-d boolean array holds."""
     return int(flags[0]) + int(np.count_nonzero(flags[1:] & ~flags[:-1])) if flags.size else 0
 

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import ndimage
 
 from .predict import Prediction, classify, threshold_of
-from .lines import FRAME_WALL, crossed, straight_runs, without_frames
+from .lines import FRAME_WALL, count_runs, crossed, straight_runs, without_frames
 from .runtime import runner
 from .preprocess import (_otsu, dark_ink, frame, ink_map, open_image, page_of, percentiles, resized, to_grey,
                          working_size)
@@ -118,48 +118,45 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     return full[top:bottom, left:right], (top, left)
 
 
-def _without_rules(mask: np.ndarray, digit_height: float) -> np.ndarray:
+def _without_rules(mask: np.ndarray, digit_height: float, across: np.ndarray) -> np.ndarray:
     """Remove horizontal lines much longer than a digit is tall (ruled paper, underlines), or,
-    where two rows or more hold lines RULE_SPAN of the picture wide (a ruled page), those
-    however tall the digits seem (lines touching them make their pieces look taller)."""
+    where two rows or more hold lines across the picture (``across``: _across's), those however
+    tall the digits seem (lines touching them make their pieces look taller)."""
     length = int(max(3 * digit_height, 15))
     span = int(RULE_SPAN * mask.shape[1])
-    if span < length and ndimage.label(_runs(mask, span).any(1))[1] >= 2:
+    if span < length and count_runs(across.any(1)) >= 2:
         length = span
     return _without_lines(mask, length)
 
 
 def _runs(mask: np.ndarray, length: int, vertical: bool = False) -> np.ndarray:
-    """The pixels of ``mask`` on straight horizontal (vertical) runs at least ``length`` long
-    (an opening by a line, as min and max filters; quick when no row holds that much ink)."""
-    axis = 0 if vertical else 1
-    if mask.sum(axis).max(initial=0) < length:
+    """The pixels of ``mask`` on exactly straight horizontal (vertical) runs at least ``length``
+    long; quick when no row (column) holds that much ink."""
+    if mask.sum(0 if vertical else 1).max(initial=0) < length:
         return np.zeros_like(mask)
-    length |= 1
-    core = ndimage.minimum_filter1d(mask.view(np.uint8), length, axis=axis, mode="constant")
-    return ndimage.maximum_filter1d(core, length, axis=axis, mode="constant").astype(bool)
+    return straight_runs(mask, length, vertical, wobble=1)
 
 
-def _edge_to_edge(mask: np.ndarray) -> np.ndarray:
-    """Straight lines across the whole picture (RULE_SPAN of its width), and, where there are
-    any, down it (of its height): the lines of a ruled or squared page, which joined to the
-    digits they touch would make them look taller."""
-    h, w = mask.shape
-    lines = _runs(mask, int(RULE_SPAN * w))
-    if lines.any():
-        lines |= _runs(mask, int(RULE_SPAN * h), vertical=True)
-    return lines
+def _across(mask: np.ndarray) -> np.ndarray:
+    """Straight lines across the whole picture (RULE_SPAN of its width): a ruled page's."""
+    return _runs(mask, int(RULE_SPAN * mask.shape[1]))
 
 
-def _without_columns(cleaned: np.ndarray, mask: np.ndarray, digit_height: float) -> np.ndarray:
+def _edge_to_edge(mask: np.ndarray, across: np.ndarray) -> np.ndarray:
+    """The lines across the whole picture (``across``) and, where there are any, down it (of its
+    height): the lines of a ruled or squared page, which joined to the digits they touch would
+    make them look taller."""
+    return across | _runs(mask, int(RULE_SPAN * mask.shape[0]), vertical=True) if across.any() else across
+
+
+def _without_columns(cleaned: np.ndarray, mask: np.ndarray, digit_height: float, across: np.ndarray) -> np.ndarray:
     """``cleaned`` (``mask`` less its ruled lines) less the columns of squared paper: where a
-    ruled line crosses the whole picture (RULE_SPAN), straight vertical lines (in ``mask``,
+    ruled line crosses the whole picture (``across``), straight vertical lines (in ``mask``,
     whole through the rows) COLUMN_TALL times the digit height and COLUMN_SPAN of the
     picture's height."""
-    h, w = mask.shape
-    if not _runs(mask, int(RULE_SPAN * w)).any():
+    if not across.any():
         return cleaned
-    columns = straight_runs(mask, int(max(COLUMN_TALL * digit_height, COLUMN_SPAN * h)), vertical=True)
+    columns = straight_runs(mask, int(max(COLUMN_TALL * digit_height, COLUMN_SPAN * mask.shape[0])), vertical=True)
     band = cleaned & ndimage.binary_dilation(columns, structure=np.ones((1, 3), bool))
     return (cleaned & ~band) | crossed(band, cleaned & ~band, CROSS_REACH, vertical=True)
 
@@ -317,8 +314,9 @@ def segment(ink: np.ndarray, tone: np.ndarray | None = None) -> tuple[list[np.nd
     labels, comps = _components(mask)
     if not comps:
         return [], 0.0
-    height = _digit_height(_components(mask & ~_edge_to_edge(mask))[1] or comps)
-    cleaned = _without_columns(_without_rules(mask, height), mask, height)
+    across = _across(mask)
+    height = _digit_height(_components(mask & ~_edge_to_edge(mask, across))[1] or comps)
+    cleaned = _without_columns(_without_rules(mask, height, across), mask, height, across)
     labels, comps = _components(cleaned)
     if not comps:
         return [], 0.0
