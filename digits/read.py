@@ -3,7 +3,8 @@
 Segmentation by connected components (scipy.ndimage): ruled lines, underlines and
 the boxes of a form are removed, specks and small separators (. , - :) ignored,
 pieces of one digit merged (a 5 whose bar floats free, a broken 4 or 7), and blobs
-too wide for one digit split where the classifier is most confident of the pieces.
+too wide for one digit split where the classifier is most confident of the pieces
+(cut straight down, or leaning with the writing when slanted digits overlap).
 Every piece then goes through the same framing and model as a single digit. A slash
 as tall as the digits (a date's 12/05) reads as a 1: it is one, slanted, to the model.
 """
@@ -35,6 +36,8 @@ ASPECT = np.array([(-0.11, 0.20), (-0.95, 0.46), (-0.07, 0.22), (-0.24, 0.21), (
                    (-0.08, 0.26), (-0.34, 0.22), (-0.27, 0.22), (-0.29, 0.22), (-0.40, 0.21)])
 ASPECT_SLACK = 1.5    # shapes within this many spreads of their digit's usual cost nothing
 TOO_WIDE = 2.5        # a blob this many spreads wider than the digit it reads as is tried as several
+SLANT = 0.3           # a wide, atypical blob is also cut leaning like a / (columns per row), as slanted
+SLANT_GAIN = 0.1      # ...writing needs: taken into sure, typical digits only, this much more probable
 BAR_GAP = 0.1         # a bar above a digit may end this far (share of the digit height) from its columns
 FRAGMENT = 0.6       # a piece under this share of its neighbour's height may be part of the same digit
 JOIN_GAP = 0.12       # neighbouring pieces this close (share of the digit height) may be one broken digit...
@@ -436,13 +439,25 @@ def _aspect_z(digit, mask) -> float:
     return float((np.log(ratio) - mean) / spread)
 
 
-def _cut_candidates(mask, x0, x1, height, most=6):
+def _slanted_columns(mask, slant: float) -> np.ndarray:
+    """Each pixel's column in the picture sheared by ``slant`` (columns per row, about the
+    middle row of the ink): a cut down one of these columns is a straight cut leaning like a
+    / (slant > 0) or a \\ (slant < 0), as slanted digits that touch need."""
+    rows = np.nonzero(mask.any(1))[0]
+    middle = 0.5 * (rows[0] + rows[-1])
+    ys, xs = np.indices(mask.shape)
+    return xs + np.round(slant * (ys - middle)).astype(int)
+
+
+def _cut_candidates(mask, columns, x0, x1, height, most=6):
     """Columns inside [x0, x1) where a cut crosses the least ink (local minima of the
-    vertical projection), keeping pieces at least a narrow digit wide."""
+    projection along ``columns``), keeping pieces at least a narrow digit wide."""
     margin = max(3, int(0.2 * height))
     if x1 - x0 < 2 * margin:
         return []
-    profile = ndimage.uniform_filter1d(mask[:, x0:x1].sum(0).astype(float), 3)
+    inside = columns[mask]
+    inside = inside[(inside >= x0) & (inside < x1)] - x0
+    profile = ndimage.uniform_filter1d(np.bincount(inside, minlength=x1 - x0).astype(float), 3)
     inner = np.arange(margin, x1 - x0 - margin)
     minima = [i for i in inner if profile[i] <= profile[max(i - 2, 0):i + 3].min()]
     minima.sort(key=lambda i: profile[i])
@@ -455,33 +470,83 @@ def _cut_candidates(mask, x0, x1, height, most=6):
     return [x0 + i for i in chosen]
 
 
-def _best_split(ink, mask, x0, x1, height, depth, model, memo, strict=False):
-    """The most probable reading of the columns [x0, x1) of a blob as 1 or more digits:
-    (mean log-probability, [(prediction, piece mask)]). ``strict``: split only into pieces
-    that are all typical digits read at least SURE (for a blob tried only because it is atypical)."""
-    if (x0, x1) in memo:
-        return memo[x0, x1]
-    piece = np.zeros_like(mask)
-    piece[:, x0:x1] = mask[:, x0:x1]
-    if piece.sum() < 4:
-        memo[x0, x1] = (-np.inf, [])
-        return memo[x0, x1]
-    whole = _classify(ink, [piece], model)[0]
-    best = (_log_score(whole, piece), [(whole, piece)])
-    if depth > 0 and _doubtful(whole, piece):
-        for cut in _cut_candidates(mask, x0, x1, height):
-            left = _best_split(ink, mask, x0, cut, height, depth - 1, model, memo, strict)
-            right = _best_split(ink, mask, cut, x1, height, depth - 1, model, memo, strict)
-            parts = left[1] + right[1]
-            if not left[1] or not right[1] or min(p.probability for p, _ in parts) < PIECE_SURE \
-                    or min(_rows(m) for _, m in parts) < PIECE_HEIGHT * height \
-                    or (strict and not all(p.typical and p.probability >= SURE for p, _ in parts)):
-                continue
-            score = float(np.mean([_log_score(p, m) for p, m in parts])) - SPLIT_COST
-            if score > best[0]:
-                best = (score, parts)
-    memo[x0, x1] = best
-    return best
+class _Cuts:
+    """The readings of one blob cut down its (slanted) ``columns`` into pieces: each piece is
+    read once, and the pieces either side of all of a span's candidate cuts in one batch."""
+
+    def __init__(self, ink, mask, columns, height, model, strict=False):
+        self.ink, self.mask, self.columns, self.height, self.model = ink, mask, columns, height, model
+        self.strict = strict      # split only into typical digits read at least SURE (an atypical blob)
+        self.readings, self.best_of = {}, {}
+
+    def read(self, spans):
+        """Read the pieces between these pairs of columns that are not read yet (None: no ink)."""
+        new = {}
+        for x0, x1 in dict.fromkeys(spans):
+            if (x0, x1) not in self.readings:
+                piece = self.mask & (self.columns >= x0) & (self.columns < x1)
+                if piece.sum() < 4:
+                    self.readings[x0, x1] = None
+                else:
+                    new[x0, x1] = piece
+        if new:
+            for span, p in zip(new, _classify(self.ink, list(new.values()), self.model)):
+                self.readings[span] = (p, new[span])
+
+    def best(self, x0, x1, depth):
+        """The most probable reading of the columns [x0, x1) as 1 or more digits, cut at most
+        ``depth`` times: (mean log-probability, [(prediction, piece mask)])."""
+        if (x0, x1) in self.best_of:
+            return self.best_of[x0, x1]
+        self.read([(x0, x1)])
+        if self.readings[x0, x1] is None:
+            self.best_of[x0, x1] = (-np.inf, [])
+            return self.best_of[x0, x1]
+        whole, piece = self.readings[x0, x1]
+        best = (_log_score(whole, piece), [(whole, piece)])
+        if depth > 0 and _doubtful(whole, piece):
+            cuts = _cut_candidates(self.mask, self.columns, x0, x1, self.height)
+            self.read([span for cut in cuts for span in ((x0, cut), (cut, x1))])
+            for cut in cuts:
+                left, right = self.best(x0, cut, depth - 1), self.best(cut, x1, depth - 1)
+                parts = left[1] + right[1]
+                if not left[1] or not right[1] or min(p.probability for p, _ in parts) < PIECE_SURE \
+                        or min(_rows(m) for _, m in parts) < PIECE_HEIGHT * self.height \
+                        or (self.strict and not all(p.typical and p.probability >= SURE for p, _ in parts)):
+                    continue
+                score = float(np.mean([_log_score(p, m) for p, m in parts])) - SPLIT_COST
+                if score > best[0]:
+                    best = (score, parts)
+        self.best_of[x0, x1] = best
+        return best
+
+
+def _split(ink, mask, height, depth, model, strict, slanted):
+    """The most probable reading of a blob as one or more digits, [(prediction, piece mask)],
+    cut straight down; with ``slanted`` also cut leaning like slanted writing (whose digits overlap
+    where they touch), taken when that reads into sure, typical digits clearly more probably."""
+    best = _Cuts(ink, mask, _slanted_columns(mask, 0.0), height, model, strict).best(*_span(mask), depth)
+    if slanted and best[0] + SLANT_GAIN < -SPLIT_COST:    # (no split scores above -SPLIT_COST)
+        columns = _slanted_columns(mask, SLANT)
+        inside = columns[mask]
+        leaning = _Cuts(ink, mask, columns, height, model, strict=True).best(
+            int(inside.min()), int(inside.max()) + 1, depth)
+        if leaning[0] > best[0] + SLANT_GAIN:
+            best = leaning
+    return best[1]
+
+
+def _around(mask) -> tuple[slice, slice]:
+    """The rows and columns of a piece's ink and one pixel round it (a glyph takes in that pixel)."""
+    (rows, columns), = ndimage.find_objects(mask.astype(np.uint8))
+    return (slice(max(rows.start - 1, 0), rows.stop + 1), slice(max(columns.start - 1, 0), columns.stop + 1))
+
+
+def _placed(part, window, shape) -> np.ndarray:
+    """A mask found inside ``window`` put back in the whole picture."""
+    whole = np.zeros(shape, bool)
+    whole[window] = part
+    return whole
 
 
 def _rows(mask) -> int:
@@ -559,7 +624,10 @@ def read(image, model=None, min_confidence=None) -> Reading:
         strict = not wide and not single.typical and x1 - x0 > ATYPICAL_WIDE * height
         if (wide or strict) and _doubtful(single, mask):
             depth = 3 if x1 - x0 > 2.2 * height else 2 if x1 - x0 > 1.2 * height else 1
-            parts = _best_split(ink, mask, x0, x1, height, depth, model, {}, strict)[1] or parts
+            window = _around(mask)                     # the split works on the blob's own rows and columns
+            found = _split(ink[window], mask[window], height, depth, model, strict,
+                           slanted=wide and not single.typical)
+            parts = [(p, _placed(m, window, mask.shape)) for p, m in found] or parts
         pieces += [part for _, part in parts]
     result, doubtful = [], []
     for i, (p, part) in enumerate(zip(_classify(ink, pieces, model, raw=False), pieces)):

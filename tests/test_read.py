@@ -4,6 +4,7 @@ import json
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
+from scipy import ndimage
 
 import digits
 from digits.synth import render_in_boxes, render_number
@@ -148,6 +149,26 @@ def test_a_one_touching_another_digit_is_read_as_two_digits(mnist_test):
                     read_right += digits.read(picture).text == truth
                     total += 1
     assert read_right >= 0.93 * total           # 171 of 192 before atypical blobs this narrow were split
+
+
+def leaning(glyph, slant):
+    """An MNIST digit sheared to lean right like slanted handwriting (``slant`` columns per row)."""
+    wide = np.zeros((28, 44), np.float32)
+    wide[:, 8:36] = glyph
+    return ndimage.affine_transform(wide, [[1, 0], [slant, 1]], offset=[0, -14 * slant], order=1)
+
+
+def test_slanted_digits_that_overlap_are_cut_along_their_slant(mnist_test):
+    """Leaning digits written close overlap where they touch: no cut straight down parts them."""
+    images, labels = mnist_test
+    clear = clear_digits(mnist_test, 120)
+    rng = np.random.default_rng(0)
+    read_right = 0
+    for _ in range(80):
+        picks = rng.choice(clear, 3, replace=False)
+        picture = render_number([leaning(images[i, 0].numpy(), 0.35) for i in picks], rng, "overlapping")
+        read_right += digits.read(picture).text == "".join(str(int(labels[i])) for i in picks)
+    assert read_right >= 24                     # 20 of 80 when blobs were only cut straight down
 
 
 def test_separators_specks_and_underlines_are_ignored(mnist_test):
