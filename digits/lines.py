@@ -179,7 +179,7 @@ def crossed(removed: np.ndarray, rest: np.ndarray, reach: int, vertical: bool = 
     them: ink of ``rest`` within ``reach`` px on both sides of the line, in about the same
     column (row): a digit written across a ruled line keeps its stroke whole. A stroke that only
     ends on the line (a digit sitting on it) does not cross it."""
-    axis = 0 if vertical is False else 1
+    axis = 1 if vertical else 0
     near = ndimage.maximum_filter1d(rest.view(np.uint8), 3, axis=1 - axis)      # a slanted stroke
     count = np.cumsum(near, axis=axis, dtype=np.int32)
     count = np.concatenate([np.zeros_like(count.take([0], axis)), count], axis)  # count[i]: ink before i

@@ -449,14 +449,13 @@ def _slanted_columns(mask, slant: float) -> np.ndarray:
     return xs + np.round(slant * (ys - middle)).astype(int)
 
 
-def _cut_candidates(mask, columns, x0, x1, height, most=6):
-    """Columns inside [x0, x1) where a cut crosses the least ink (local minima of the
-    projection along ``columns``), keeping pieces at least a narrow digit wide."""
+def _cut_candidates(ink_columns, x0, x1, height, most=6):
+    """Columns inside [x0, x1) where a cut crosses the least ink (local minima of the projection
+    of the ink's pixels, ``ink_columns`` their columns), keeping pieces at least a narrow digit wide."""
     margin = max(3, int(0.2 * height))
     if x1 - x0 < 2 * margin:
         return []
-    inside = columns[mask]
-    inside = inside[(inside >= x0) & (inside < x1)] - x0
+    inside = ink_columns[(ink_columns >= x0) & (ink_columns < x1)] - x0
     profile = ndimage.uniform_filter1d(np.bincount(inside, minlength=x1 - x0).astype(float), 3)
     inner = np.arange(margin, x1 - x0 - margin)
     minima = [i for i in inner if profile[i] <= profile[max(i - 2, 0):i + 3].min()]
@@ -477,6 +476,8 @@ class _Cuts:
     def __init__(self, ink, mask, columns, height, model, strict=False):
         self.ink, self.mask, self.columns, self.height, self.model = ink, mask, columns, height, model
         self.strict = strict      # split only into typical digits read at least SURE (an atypical blob)
+        self.ink_columns = columns[mask]
+        self.extent = int(self.ink_columns.min()), int(self.ink_columns.max()) + 1   # the whole blob
         self.readings, self.best_of = {}, {}
 
     def read(self, spans):
@@ -505,7 +506,7 @@ class _Cuts:
         whole, piece = self.readings[x0, x1]
         best = (_log_score(whole, piece), [(whole, piece)])
         if depth > 0 and _doubtful(whole, piece):
-            cuts = _cut_candidates(self.mask, self.columns, x0, x1, self.height)
+            cuts = _cut_candidates(self.ink_columns, x0, x1, self.height)
             self.read([span for cut in cuts for span in ((x0, cut), (cut, x1))])
             for cut in cuts:
                 left, right = self.best(x0, cut, depth - 1), self.best(cut, x1, depth - 1)
@@ -525,12 +526,11 @@ def _split(ink, mask, height, depth, model, strict, slanted):
     """The most probable reading of a blob as one or more digits, [(prediction, piece mask)],
     cut straight down; with ``slanted`` also cut leaning like slanted writing (whose digits overlap
     where they touch), taken when that reads into sure, typical digits clearly more probably."""
-    best = _Cuts(ink, mask, _slanted_columns(mask, 0.0), height, model, strict).best(*_span(mask), depth)
+    straight = _Cuts(ink, mask, _slanted_columns(mask, 0.0), height, model, strict)
+    best = straight.best(*straight.extent, depth)
     if slanted and best[0] + SLANT_GAIN < -SPLIT_COST:    # (no split scores above -SPLIT_COST)
-        columns = _slanted_columns(mask, SLANT)
-        inside = columns[mask]
-        leaning = _Cuts(ink, mask, columns, height, model, strict=True).best(
-            int(inside.min()), int(inside.max()) + 1, depth)
+        cuts = _Cuts(ink, mask, _slanted_columns(mask, SLANT), height, model, strict=True)
+        leaning = cuts.best(*cuts.extent, depth)
         if leaning[0] > best[0] + SLANT_GAIN:
             best = leaning
     return best[1]
