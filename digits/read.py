@@ -26,6 +26,7 @@ MAX_WIDTH = 2400      # ...and at most this width
 LOOK_SIDE = 512       # the writing is first looked for in the picture shrunk to this side
 SURE = 0.8            # a blob read as one digit this confidently is not split
 SPLIT_COST = 0.15     # log-probability a split must gain over reading the blob whole
+PIECE_COST = 0.1      # ...and each piece beyond two this much more (a digit cut in two can read as two sure ones)
 PIECE_SURE = 0.6      # a split is only taken when every piece reads at least this confidently...
 PIECE_HEIGHT = 0.5    # ...and is at least this share of the digit height tall (not a stroke's tail)
 ATYPICAL_WIDE = 0.6   # an atypical blob wider than this share of the digit height is tried as several
@@ -496,7 +497,7 @@ class _Cuts:
 
     def best(self, x0, x1, depth):
         """The most probable reading of the columns [x0, x1) as 1 or more digits, cut at most
-        ``depth`` times: (mean log-probability, [(prediction, piece mask)])."""
+        ``depth`` times: (mean log-probability less what the cuts cost, [(prediction, piece mask)])."""
         if (x0, x1) in self.best_of:
             return self.best_of[x0, x1]
         self.read([(x0, x1)])
@@ -515,7 +516,8 @@ class _Cuts:
                         or min(_rows(m) for _, m in parts) < PIECE_HEIGHT * self.height \
                         or (self.strict and not all(p.typical and p.probability >= SURE for p, _ in parts)):
                     continue
-                score = float(np.mean([_log_score(p, m) for p, m in parts])) - SPLIT_COST
+                score = float(np.mean([_log_score(p, m) for p, m in parts])) - SPLIT_COST \
+                    - PIECE_COST * (len(parts) - 2)
                 if score > best[0]:
                     best = (score, parts)
         self.best_of[x0, x1] = best

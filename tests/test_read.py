@@ -133,6 +133,19 @@ def test_touching_digits_are_split(mnist_test):
     assert found >= 3
 
 
+def test_a_digit_among_touching_ones_is_seldom_cut_into_two(mnist_test):
+    """Both halves of a digit cut in two can read as sure digits (a slanted 1 as two 1s, a 6 as
+    1 and 0), as surely as the whole: more pieces must earn their place."""
+    images, labels = mnist_test
+    rng = np.random.default_rng(0)
+    too_many = 0
+    for seed in range(300):
+        picks = rng.integers(0, len(images), rng.integers(3, 7))
+        picture, truth = number(mnist_test, picks, gap="touching", seed=seed)
+        too_many += len(digits.read(picture).text) > len(truth)
+    assert too_many <= 7                        # 10 of 300 when each piece beyond two cost nothing (6 now)
+
+
 def test_a_one_touching_another_digit_is_read_as_two_digits(mnist_test):
     """Together the pair is hardly wider than one digit, so only its being unlike any single
     digit (the typicality check) gives it away."""
