@@ -59,6 +59,7 @@ COLUMN_TALL = 1.5     # where a line crosses the picture, straight vertical line
 COLUMN_SPAN = 0.8     # ...and this share of the picture's are the columns of squared paper
 CROSS_REACH = 6       # a stroke with ink this close above and below a ruled line crosses it
 DOT = 0.3             # pieces smaller than this share of the digit height each way, stacked, are a colon
+SMALL = 0.3           # a short piece at least this share of the digit height each way may be a small digit
 RIM_TONE = 0.03       # a piece at the edge with a quarter of its surroundings this close to its own
                       # tone is the rim of something solid (a finger, the desk), not a stroke
 
@@ -307,23 +308,25 @@ def _rims(mask: np.ndarray, tone: np.ndarray) -> np.ndarray:
     return rim
 
 
-def segment(ink: np.ndarray, tone: np.ndarray | None = None) -> tuple[list[np.ndarray], float]:
+def segment(ink: np.ndarray, tone: np.ndarray | None = None) -> tuple[list[np.ndarray], float, list[np.ndarray]]:
     """Masks (one per digit candidate, left to right, before splitting) from an ink map,
-    and the typical digit height in pixels. ``tone``: the picture, darker meaning more like
-    ink, to tell the rims of solid things at the edge from strokes."""
+    the typical digit height in pixels, and the masks of short pieces standing alone that may
+    be small or flat digits or may be dashes and commas (for the classifier to tell). ``tone``:
+    the picture, darker meaning more like ink, to tell the rims of solid things at the edge
+    from strokes."""
     mask = _ink_mask(ink)
     if tone is not None:
         mask &= ~_rims(mask, tone)
     mask = _without_walls(without_frames(mask))
     labels, comps = _components(mask)
     if not comps:
-        return [], 0.0
+        return [], 0.0, []
     across = _across(mask)
     height = _digit_height(_components(mask & ~_edge_to_edge(mask, across))[1] or comps)
     cleaned = _without_columns(_without_rules(mask, height, across), mask, height, across)
     labels, comps = _components(cleaned)
     if not comps:
-        return [], 0.0
+        return [], 0.0, []
     height = _digit_height(comps)
     pieces = [{"x0": sx.start, "x1": sx.stop, "y0": sy.start, "y1": sy.stop, "labels": [i], "area": area}
               for i, (sy, sx, area) in enumerate(comps, start=1) if area >= max(4, 0.02 * height * height)]
@@ -332,17 +335,20 @@ def segment(ink: np.ndarray, tone: np.ndarray | None = None) -> tuple[list[np.nd
     pieces = [p for p in pieces if len(p["labels"]) < 2 or not all(dot[i - 1] for i in p["labels"])]  # a colon
     major = [p for p in pieces if p["y1"] - p["y0"] >= 0.45 * height]
     minor = [p for p in pieces if p["y1"] - p["y0"] < 0.45 * height]
+    small = []
     for p in sorted(minor, key=lambda p: -p["area"]):       # a 5's bar, a broken stroke
         overlaps = [min(q["x1"], p["x1"]) - max(q["x0"], p["x0"]) for q in major]
         if overlaps and max(overlaps) >= 0.5 * (p["x1"] - p["x0"]):
             _absorb(major[int(np.argmax(overlaps))], p)
         elif (capped := _capped(p, major, height)) is not None:
             _absorb(capped, p)
+        elif min(p["y1"] - p["y0"], p["x1"] - p["x0"]) >= SMALL * height:
+            small.append(p)                                  # a flat 2 or a small 8, or a thick dash
         # otherwise a dot, comma or dash: not a digit
     groups = _merge_overlapping(sorted(major, key=lambda p: p["x0"]))
     if groups:   # measured again on the candidates, now that the pieces of a digit are together
         height = float(np.median([g["y1"] - g["y0"] for g in groups]))
-    return [np.isin(labels, g["labels"]) for g in groups], height
+    return [np.isin(labels, g["labels"]) for g in groups], height, [np.isin(labels, p["labels"]) for p in small]
 
 
 def _digit_height(comps) -> float:
@@ -563,6 +569,17 @@ def _span(mask) -> tuple[int, int]:
     return int(columns[0]), int(columns[-1]) + 1
 
 
+def _with_small_digits(ink, masks, small, model):
+    """The line's digit candidates and their readings, with those of the short pieces that read
+    as a digit surely and typically (a flat 2, a small 8) put in their place; the others (a
+    dash, a comma, a stray stroke) are left out."""
+    readings = _classify(ink, masks + small, model)
+    kept = [(m, p) for i, (m, p) in enumerate(zip(masks + small, readings))
+            if i < len(masks) or (p.typical and p.probability >= SURE)]
+    kept.sort(key=lambda mp: _span(mp[0])[0])
+    return [m for m, _ in kept], [p for _, p in kept]
+
+
 def _join_broken(ink, masks, singles, height, model):
     """Join neighbouring pieces that are one digit whose strokes do not meet (a 4 drawn in two
     strokes, a 2 or a 6 with a gap): much closer together than the line's digits usually are, no
@@ -611,10 +628,10 @@ def read(image, model=None, min_confidence=None) -> Reading:
         grey, scale = _rescale(level.image)
         inside = ndimage.binary_erosion(_rescale(level.inside)[0] > 0.99, iterations=2)
         ink = ink_map(grey, dark) * inside                  # not the edges of the turned picture
-    masks, height = segment(ink, grey if dark else 1 - grey)
+    masks, height, small = segment(ink, grey if dark else 1 - grey)
     if not masks:
         return Reading("")
-    singles = _classify(ink, masks, model)
+    masks, singles = _with_small_digits(ink, masks, small, model)
     masks, singles = _join_broken(ink, masks, singles, height, model)
     spans = [_span(m) for m in masks]
     confident = [b - a for (a, b), p in zip(spans, singles) if p.probability >= SURE and p.typical]

@@ -195,6 +195,48 @@ def test_separators_specks_and_underlines_are_ignored(mnist_test):
     assert digits.read(page).text == truth
 
 
+def written_smaller(glyph, share):
+    """An MNIST digit written at ``share`` of its usual size (same frame, less of it inked)."""
+    small = ndimage.zoom(glyph, share, order=1)
+    out = np.zeros_like(glyph)
+    top = (28 - small.shape[0]) // 2
+    out[top:top + small.shape[0], top:top + small.shape[1]] = small
+    return out
+
+
+def test_a_small_flat_digit_among_taller_ones_is_read_not_dropped_as_a_dash(mnist_test):
+    """A flat 2 or 5 written small is as short as a dash: what it reads as decides."""
+    images, labels = mnist_test
+    glyphs = images[:, 0].numpy()
+    clear = clear_digits(mnist_test, 40, start=300)
+    short = np.nonzero((glyphs > 0.3).any(2).sum(1) <= 12)[0]       # ink in at most 12 of 28 rows
+    flat = [int(i) for i, p in zip(short, digits.predict(list(glyphs[short])))
+            if p.digit == labels[i] and p.probability > 0.85][:12]
+    assert len(flat) == 12
+    read_right = 0
+    for k, small in enumerate(flat):
+        picks = [clear[k], clear[k + 12], small, clear[k + 24], clear[(k + 36) % 40]]
+        written = [glyphs[i] for i in picks]
+        written[2] = written_smaller(written[2], 0.6)
+        picture = render_number(written, np.random.default_rng(k), "wide")
+        read_right += digits.read(picture).text == "".join(str(int(labels[i])) for i in picks)
+    assert read_right >= len(flat) // 2         # 3 of 12 when every short piece standing alone was dropped (7 now)
+
+
+def test_a_dash_between_digits_is_not_a_digit(mnist_test):
+    images, labels = mnist_test
+    clear = clear_digits(mnist_test, 40, start=300)
+    for thick in (2, 4, 6):
+        for length in (8, 14, 20):
+            dash = np.zeros((28, 28), np.float32)
+            dash[14 - thick // 2:14 + (thick + 1) // 2, 14 - length // 2:14 + length // 2] = 1.0
+            for seed in range(2):
+                picks = [clear[seed], clear[seed + 10], clear[seed + 20], clear[seed + 30]]
+                written = [images[i, 0].numpy() for i in picks]
+                picture = render_number(written[:2] + [dash] + written[2:], np.random.default_rng(seed), "wide")
+                assert digits.read(picture).text == "".join(str(int(labels[i])) for i in picks)
+
+
 def test_an_empty_page_reads_as_nothing():
     for page in (Image.new("RGB", (400, 100), (250, 248, 240)), Image.new("L", (300, 80), 0)):
         reading = digits.read(page)
