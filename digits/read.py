@@ -29,6 +29,7 @@ SPLIT_COST = 0.15     # log-probability a split must gain over reading the blob 
 PIECE_COST = 0.1      # ...and each piece beyond two this much more (a digit cut in two can read as two sure ones)
 PIECE_SURE = 0.6      # a split is only taken when every piece reads at least this confidently...
 PIECE_HEIGHT = 0.5    # ...and is at least this share of the digit height tall (not a stroke's tail)
+PIECE_REACH = 0.6     # ...and reaches this far down the blob (not the top of a digit: a 5's flag read as a 7)
 ATYPICAL_WIDE = 0.6   # an atypical blob wider than this share of the digit height is tried as several
                       # even when no wider than the line's digits (a 1 touching a 6), into sure, typical pieces only
 ATYPICAL_COST = 2.0   # log-probability charged to a piece unlike any training digit (two merged ones)
@@ -485,7 +486,13 @@ class _Cuts:
         self.strict = strict      # split only into typical digits read at least SURE (an atypical blob)
         self.ink_columns = columns[mask]
         self.extent = int(self.ink_columns.min()), int(self.ink_columns.max()) + 1   # the whole blob
+        rows = np.nonzero(mask.any(1))[0]
+        self.top, self.rows = int(rows[0]), int(rows[-1] - rows[0] + 1)
         self.readings, self.best_of = {}, {}
+
+    def reach(self, piece) -> float:
+        """How far down the blob a piece's ink reaches, as a share of the blob's height."""
+        return (np.nonzero(piece.any(1))[0][-1] + 1 - self.top) / self.rows
 
     def read(self, spans):
         """Read the pieces between these pairs of columns that are not read yet (None: no ink)."""
@@ -520,6 +527,7 @@ class _Cuts:
                 parts = left[1] + right[1]
                 if not left[1] or not right[1] or min(p.probability for p, _ in parts) < PIECE_SURE \
                         or min(_rows(m) for _, m in parts) < PIECE_HEIGHT * self.height \
+                        or min(self.reach(m) for _, m in parts) < PIECE_REACH \
                         or (self.strict and not all(p.typical and p.probability >= SURE for p, _ in parts)):
                     continue
                 score = float(np.mean([_log_score(p, m) for p, m in parts])) - SPLIT_COST \

@@ -7,6 +7,7 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 
 import digits
+from digits.data import split_validation
 from digits.synth import render_in_boxes, render_number
 from image_files import lit_by_a_flash
 from test_cli import run
@@ -144,6 +145,15 @@ def test_a_digit_among_touching_ones_is_seldom_cut_into_two(mnist_test):
         picture, truth = number(mnist_test, picks, gap="touching", seed=seed)
         too_many += len(digits.read(picture).text) > len(truth)
     assert too_many <= 7                        # 10 of 300 when each piece beyond two cost nothing (6 now)
+
+
+def test_the_top_of_a_digit_is_not_cut_off_as_a_digit_of_its_own(mnist_train):
+    """A 5 (a validation digit) whose flag sticks out to the right came apart into the 5 and its
+    flag, read as a 7: every piece of a split must reach most of the way down its blob."""
+    _, (images, _) = split_validation(*mnist_train)
+    glyphs = [images[i, 0].numpy() for i in (3322, 9, 564, 1664, 3954)]          # 8 8 6 5 3
+    readings = [digits.read(render_number(glyphs, np.random.default_rng(seed), "wide")).text for seed in range(20)]
+    assert sum(len(text) > 5 for text in readings) <= 1     # 4 of 20 read 886573 before
 
 
 def test_a_one_touching_another_digit_is_read_as_two_digits(mnist_test):
