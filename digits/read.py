@@ -582,9 +582,8 @@ def _with_small_digits(ink, masks, small, model):
     as a digit surely and typically (a flat 2, a small 8) put in their place; the others (a
     dash, a comma, a stray stroke) are left out."""
     readings = _classify(ink, masks + small, model)
-    kept = [(m, p) for i, (m, p) in enumerate(zip(masks + small, readings))
-            if i < len(masks) or (p.typical and p.probability >= SURE)]
-    kept.sort(key=lambda mp: _span(mp[0])[0])
+    small_digits = [(m, p) for m, p in zip(small, readings[len(masks):]) if p.typical and p.probability >= SURE]
+    kept = sorted(list(zip(masks, readings)) + small_digits, key=lambda piece: _span(piece[0])[0])
     return [m for m, _ in kept], [p for _, p in kept]
 
 
