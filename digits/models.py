@@ -109,40 +109,6 @@ class CNN(Classifier):
         return cls(tuple(state[f"features.{i}.0.weight"].shape[0] for i in (0, 4, 8)))
 
 
-class DeepCNN(Classifier):
-    """A plain stack of ten 3x3 convolutions without padding or pooling, each wider than
-    the last by ``step`` channels (28 -> 26 -> ... -> 8 pixels), then one linear layer over
-    the whole 8x8 map, its ten outputs batch-normalised. Every convolution has batch norm
-    and ReLU. The typicality check taps four of the maps, each averaged to 2x2.
-    """
-
-    LAYERS = 10
-    TAPPED = (2, 4, 6, 9)          # indices of the convolutions whose maps are tapped
-
-    def __init__(self, first=32, step=16, dropout=0.0):
-        super().__init__()
-        widths = [first + step * i for i in range(self.LAYERS)]
-        self.features = nn.Sequential(*(_conv_block(c_in, c_out)
-                                        for c_in, c_out in zip([1] + widths[:-1], widths)))
-        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(dropout),
-                                  nn.Linear(widths[-1] * 8 * 8, 10, bias=False), nn.BatchNorm1d(10))
-        self.typicality = Typicality(tuple(4 * widths[i] for i in self.TAPPED))
-
-    def taps(self, x):                         # x: (B, 1, 28, 28), normalised
-        pooled = []
-        for i, block in enumerate(self.features):
-            x = block(x)
-            if i in self.TAPPED:
-                pooled.append(F.adaptive_avg_pool2d(x, 2).flatten(1))
-        return self.head(x), pooled
-
-    @classmethod
-    def from_state_dict(cls, state):
-        """A DeepCNN whose widths are read off the shapes of ``state``."""
-        first, second = (state[f"features.{i}.0.weight"].shape[0] for i in (0, 1))
-        return cls(first, second - first)
-
-
 CNN_FAST_WIDTHS = (16, 32, 64)   # the narrower CNN of `train --arch cnn --fast`...
 CNN_FAST_DROPOUT = 0.1           # ...which trains 3 epochs: too short to need strong dropout
 
