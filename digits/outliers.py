@@ -22,8 +22,9 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from .preprocess import frame
 
 # Characters that cannot pass for a digit even when written sloppily: no O, I, l, Z, S, b, B, g, q,
-# G, T, and none of the bars, brackets and hooks that a hurried 1, 5 or 7 resembles.
-GLYPHS = "ACEFHKMNPRUVWXYacefhkmnprtuvwxy+=%&@#*<>~"
+# G, T, nor the hooks that a hurried 5 or 7 resembles, nor ( and ), which a 1 written slanted or
+# bowed is. Square brackets, braces and "!" are in: their hooks and dot are not a 1's.
+GLYPHS = "ACEFHKMNPRUVWXYacefhkmnprtuvwxy+=%&@#*<>~![]{}"
 KINDS = ("overlay", "strokes", "glyph", "touching", "curve")
 
 
