@@ -451,8 +451,8 @@ def _slanted_columns(mask, slant: float) -> np.ndarray:
     """Each pixel's column in the picture sheared by ``slant`` (columns per row, about the
     middle row of the ink): a cut down one of these columns is a straight cut leaning like a
     / (slant > 0) or a \\ (slant < 0), as slanted digits that touch need."""
-    rows = np.nonzero(mask.any(1))[0]
-    middle = 0.5 * (rows[0] + rows[-1])
+    first, stop = _row_span(mask)
+    middle = 0.5 * (first + stop - 1)
     ys, xs = np.indices(mask.shape)
     return xs + np.round(slant * (ys - middle)).astype(int)
 
@@ -486,13 +486,13 @@ class _Cuts:
         self.strict = strict      # split only into typical digits read at least SURE (an atypical blob)
         self.ink_columns = columns[mask]
         self.extent = int(self.ink_columns.min()), int(self.ink_columns.max()) + 1   # the whole blob
-        rows = np.nonzero(mask.any(1))[0]
-        self.top, self.rows = int(rows[0]), int(rows[-1] - rows[0] + 1)
+        self.top, bottom = _row_span(mask)
+        self.rows = bottom - self.top
         self.readings, self.best_of = {}, {}
 
     def reach(self, piece) -> float:
         """How far down the blob a piece's ink reaches, as a share of the blob's height."""
-        return (np.nonzero(piece.any(1))[0][-1] + 1 - self.top) / self.rows
+        return (_row_span(piece)[1] - self.top) / self.rows
 
     def read(self, spans):
         """Read the pieces between these pairs of columns that are not read yet (None: no ink)."""
@@ -566,9 +566,17 @@ def _placed(part, window, shape) -> np.ndarray:
 
 
 def _rows(mask) -> int:
-    """How many rows a piece's ink spans, top to bottom."""
+    """How many rows a piece's ink spans, top to bottom (0 without ink)."""
+    if not mask.any():
+        return 0
+    first, stop = _row_span(mask)
+    return stop - first
+
+
+def _row_span(mask) -> tuple[int, int]:
+    """The rows [first, last + 1) that a piece's ink covers."""
     rows = np.nonzero(mask.any(1))[0]
-    return int(rows[-1] - rows[0] + 1) if len(rows) else 0
+    return int(rows[0]), int(rows[-1]) + 1
 
 
 def _span(mask) -> tuple[int, int]:
