@@ -61,6 +61,8 @@ COLUMN_SPAN = 0.8     # ...and this share of the picture's are the columns of sq
 CROSS_REACH = 6       # a stroke with ink this close above and below a ruled line crosses it
 DOT = 0.3             # pieces smaller than this share of the digit height each way, stacked, are a colon
 SMALL = 0.3           # a short piece at least this share of the digit height each way may be a small digit
+FAINT = 0.5           # ink this share of the ink threshold, within FAINT_REACH px of the ink, is ink too
+FAINT_REACH = 2       # ...(a thin stroke drawn lightly breaks at the threshold: a 2's tail, a 3's top)
 RIM_TONE = 0.03       # a piece at the edge with a quarter of its surroundings this close to its own
                       # tone is the rim of something solid (a finger, the desk), not a stroke
 
@@ -93,9 +95,34 @@ def _rescale(grey: np.ndarray) -> tuple[np.ndarray, float]:
     return resized(grey, f), f
 
 
+def _ink_threshold(ink: np.ndarray) -> float:
+    return max(_otsu(ink), 0.08 * float(ink.max()))
+
+
 def _ink_mask(ink: np.ndarray) -> np.ndarray:
     """The pixels of a line's ink map that are ink."""
-    return ink > max(_otsu(ink), 0.08 * float(ink.max()))
+    return ink > _ink_threshold(ink)
+
+
+def _with_faint_ink(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``mask`` and the faint ink beside it: pixels of at least FAINT of the ink threshold within
+    FAINT_REACH px of the mask (a threshold with hysteresis). A thin stroke drawn lightly breaks
+    where it thins, and its parts then read as digits of their own (a 2's tail as a 1, a 3's top
+    as a 6). Faint ink that would join two pieces each at least FRAGMENT as tall as the taller is
+    not taken: two digits side by side, touching only through a blur, stay apart."""
+    eight = np.ones((3, 3), bool)
+    near = ndimage.binary_dilation(mask, iterations=FAINT_REACH)
+    grown = mask | (near & (ink > FAINT * _ink_threshold(ink)))
+    labels, n = ndimage.label(mask, structure=eight)
+    if n < 2:
+        return grown
+    grown_labels, m = ndimage.label(grown, structure=eight)
+    group = np.asarray(ndimage.maximum(grown_labels, labels, index=np.arange(1, n + 1)), dtype=np.int64)
+    heights = np.array([sy.stop - sy.start for sy, _ in ndimage.find_objects(labels)])
+    tallest = np.zeros(m + 1)
+    np.maximum.at(tallest, group, heights)
+    tall = np.bincount(group, weights=heights >= FRAGMENT * tallest[group], minlength=m + 1)
+    return np.where(tall[grown_labels] >= 2, mask, grown)
 
 
 def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
@@ -315,7 +342,7 @@ def segment(ink: np.ndarray, tone: np.ndarray | None = None) -> tuple[list[np.nd
     be small or flat digits or may be dashes and commas (for the classifier to tell). ``tone``:
     the picture, darker meaning more like ink, to tell the rims of solid things at the edge
     from strokes."""
-    mask = _ink_mask(ink)
+    mask = _with_faint_ink(ink, _ink_mask(ink))
     if tone is not None:
         mask &= ~_rims(mask, tone)
     mask = _without_walls(without_frames(mask))

@@ -8,6 +8,7 @@ from scipy import ndimage
 
 import digits
 from digits.data import split_validation
+from digits.read import segment
 from digits.synth import render_in_boxes, render_number
 from image_files import lit_by_a_flash
 from test_cli import run
@@ -123,6 +124,30 @@ def test_ones_as_close_as_every_other_digit_stay_apart():
     draw.line([(111, 20), (99, 62), (135, 62)], fill=0, width=6, joint="curve")   # 4, in one piece
     draw.line([(131, 20), (129, 92)], fill=0, width=6)
     assert digits.read(page).text == "7114"
+
+
+def ink_map_of(strokes, faint=()):
+    """A line's ink map, 96 px tall: ``strokes`` (polylines) at full strength, ``faint`` ones at 0.3."""
+    page = Image.new("F", (220, 96), 0.0)
+    draw = ImageDraw.Draw(page)
+    for points, strength in [(p, 0.3) for p in faint] + [(p, 1.0) for p in strokes]:
+        draw.line(points, fill=strength, width=4)
+    return np.asarray(page, dtype=np.float32).copy()
+
+
+def test_a_tail_joined_to_its_digit_by_a_few_faint_pixels_stays_with_it():
+    """A thin stroke drawn lightly breaks where it thins (a 2's tail swinging out to the right
+    came apart and read as a 1 of its own): faint ink right beside the ink counts as ink."""
+    body, tail = [(40, 12), (70, 12), (70, 50), (40, 84)], [(48, 84), (100, 84), (112, 60)]
+    masks, _, small = segment(ink_map_of([body, tail], faint=[[(40, 84), (48, 84)]]))
+    assert len(masks) == 1 and not small          # before: the tail stood apart as a possible digit
+    assert masks[0][84, 100]
+
+
+def test_two_digits_touching_only_through_faint_ink_stay_apart():
+    one, another = [(40, 12), (40, 84)], [(48, 12), (48, 84)]
+    masks, _, _ = segment(ink_map_of([one, another], faint=[[(40, 40), (48, 40)]]))
+    assert len(masks) == 2
 
 
 def test_touching_digits_are_split(mnist_test):
