@@ -282,10 +282,12 @@ def _without_walls(mask: np.ndarray) -> np.ndarray:
         return mask
     height = _digit_height(comps)
     tall = [sy for sy, _, _ in comps if sy.stop - sy.start >= 0.45 * height]
-    top, bottom = np.median([sy.start for sy in tall]), np.median([sy.stop for sy in tall])
     found = sorted((((sx.start, sx.stop), sy) for sy, sx, _ in _components(lines)[1]), key=lambda f: f[0])
-    walls = [(span, sy) for span, sy in found if sy.stop - sy.start >= WALL_TALL * height
-             and sy.start <= top - WALL_BEYOND * height and sy.stop >= bottom + WALL_BEYOND * height]
+    walls = []
+    if tall:     # (none when the height joins pieces stacked in the same columns: no comb then)
+        top, bottom = np.median([sy.start for sy in tall]), np.median([sy.stop for sy in tall])
+        walls = [(span, sy) for span, sy in found if sy.stop - sy.start >= WALL_TALL * height
+                 and sy.start <= top - WALL_BEYOND * height and sy.stop >= bottom + WALL_BEYOND * height]
     if not _comb(walls, rest):                                    # no comb: only lines far too tall
         whole = _digit_height(_components(mask)[1])
         walls = [(span, sy) for span, sy in found if sy.stop - sy.start >= WALL_ALONE * whole]

@@ -1,5 +1,6 @@
 """digits.read: a line of handwritten digits -> its text, with a box per digit."""
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -376,6 +377,18 @@ def test_digits_in_a_forms_boxes_are_read_without_the_boxes(mnist_test):
             picture = render_in_boxes([images[i, 0].numpy() for i in chosen], rng, walls_only=walls_only)
             right += digits.read(picture).text == "".join(str(int(labels[i])) for i in chosen)
     assert right >= 34
+
+
+def test_a_straight_line_beside_stacked_pieces_gives_no_numpy_warning():
+    """Pieces stacked in one digit's columns (neither as tall as half of it) beside a straight
+    line: the walls check found no tall digit and took the median of nothing."""
+    ink = np.zeros((96, 160), np.float32)
+    ink[20:30, 40:60] = 1.0
+    ink[45:65, 40:60] = 1.0
+    ink[5:90, 100:103] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        segment(ink)
 
 
 def test_ones_drawn_straight_and_tall_are_not_taken_for_walls():
