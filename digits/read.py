@@ -96,6 +96,7 @@ def _rescale(grey: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _ink_threshold(ink: np.ndarray) -> float:
+    """The ink strength above which a line's ink map is ink: Otsu's, but not under 8 % of the peak."""
     return max(_otsu(ink), 0.08 * float(ink.max()))
 
 
@@ -104,15 +105,16 @@ def _ink_mask(ink: np.ndarray) -> np.ndarray:
     return ink > _ink_threshold(ink)
 
 
-def _with_faint_ink(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``mask`` and the faint ink beside it: pixels of at least FAINT of the ink threshold within
-    FAINT_REACH px of the mask (a threshold with hysteresis). A thin stroke drawn lightly breaks
-    where it thins, and its parts then read as digits of their own (a 2's tail as a 1, a 3's top
-    as a 6). Faint ink that would join two pieces each at least FRAGMENT as tall as the taller is
+def _with_faint_ink(ink: np.ndarray, threshold: float) -> np.ndarray:
+    """The ink above ``threshold`` and the faint ink beside it: pixels of at least FAINT of the
+    threshold within FAINT_REACH px of the ink (a threshold with hysteresis). A thin stroke drawn
+    lightly breaks where it thins, and its parts then read as digits of their own (a 2's tail as a
+    1, a 3's top as a 6). Faint ink that would join two pieces each at least FRAGMENT as tall as the taller is
     not taken: two digits side by side, touching only through a blur, stay apart."""
     eight = np.ones((3, 3), bool)
+    mask = ink > threshold
     near = ndimage.binary_dilation(mask, iterations=FAINT_REACH)
-    grown = mask | (near & (ink > FAINT * _ink_threshold(ink)))
+    grown = mask | (near & (ink > FAINT * threshold))
     labels, n = ndimage.label(mask, structure=eight)
     if n < 2:
         return grown
@@ -344,7 +346,7 @@ def segment(ink: np.ndarray, tone: np.ndarray | None = None) -> tuple[list[np.nd
     be small or flat digits or may be dashes and commas (for the classifier to tell). ``tone``:
     the picture, darker meaning more like ink, to tell the rims of solid things at the edge
     from strokes."""
-    mask = _with_faint_ink(ink, _ink_mask(ink))
+    mask = _with_faint_ink(ink, _ink_threshold(ink))
     if tone is not None:
         mask &= ~_rims(mask, tone)
     mask = _without_walls(without_frames(mask))
