@@ -4,7 +4,8 @@ Segmentation by connected components (scipy.ndimage): ruled lines, underlines an
 the boxes of a form are removed, specks and small separators (. , - :) ignored,
 pieces of one digit merged (a 5 whose bar floats free, a broken 4 or 7), and blobs
 too wide for one digit split where the classifier is most confident of the pieces
-(cut straight down, or leaning with the writing when slanted digits overlap).
+(cut straight down, along a path winding round the strokes, or leaning with the writing
+when slanted digits overlap).
 Every piece then goes through the same framing and model as a single digit. A slash
 as tall as the digits (a date's 12/05) reads as a 1: it is one, slanted, to the model.
 """
@@ -38,6 +39,11 @@ ASPECT = np.array([(-0.11, 0.20), (-0.95, 0.46), (-0.07, 0.22), (-0.24, 0.21), (
                    (-0.08, 0.26), (-0.34, 0.22), (-0.27, 0.22), (-0.29, 0.22), (-0.40, 0.21)])
 ASPECT_SLACK = 1.5    # shapes within this many spreads of their digit's usual cost nothing
 TOO_WIDE = 2.5        # a blob this many spreads wider than the digit it reads as is tried as several
+PATH_BAND = 0.15      # a cut may also wind round the strokes, straying this share of the digit height from
+PATH_CUTS = 3         # ...one of the (at most) this many columns where a straight cut crosses the least ink,
+PATH_TURN = 0.05      # ...each step sideways costing as much as this much ink crossed,
+PATH_DRIFT = 0.02     # ...and each row this much for each column it has strayed;
+PATH_GAIN = 0.05      # ...taken when that reads into sure, typical digits this much more probably than straight cuts
 SLANT = 0.3           # a wide, atypical blob is also cut leaning like a / (columns per row), as slanted
 SLANT_GAIN = 0.1      # ...writing needs: taken into sure, typical digits only, this much more probable
 BAR_GAP = 0.1         # a bar above a digit may end this far (share of the digit height) from its columns
@@ -508,36 +514,84 @@ def _cut_candidates(ink_columns, x0, x1, height, most=6):
     return [x0 + i for i in chosen]
 
 
+def _least_ink_path(cost, x, band) -> np.ndarray:
+    """Per row, the column of the path from the top row to the bottom one that crosses the least
+    ``cost`` (ink) within ``band`` columns of column ``x``, moving at most one column a row (each
+    move costing PATH_TURN) and paying PATH_DRIFT a row for each column it keeps from ``x``: a cut
+    between two touching digits that goes round a stroke instead of through it."""
+    h, w = cost.shape
+    lo, hi = max(1, x - band), min(w - 1, x + band + 1)
+    offsets = np.abs(np.arange(lo, hi) - x)
+    row_cost = cost[:, lo:hi] + PATH_DRIFT * offsets
+    total = row_cost[0].copy()
+    moves = np.zeros(row_cost.shape, np.int8)
+    for y in range(1, h):
+        options = np.stack([np.concatenate([[np.inf], total[:-1]]) + PATH_TURN, total,
+                            np.concatenate([total[1:], [np.inf]]) + PATH_TURN])
+        moves[y] = options.argmin(0) - 1
+        total = options.min(0) + row_cost[y]
+    path = np.empty(h, np.int64)
+    path[-1] = int(np.argmin(total + 1e-3 * offsets))              # ties: the end nearest x
+    for y in range(h - 1, 0, -1):
+        path[y - 1] = path[y] + moves[y, path[y]]
+    return path + lo
+
+
 class _Cuts:
     """The readings of one blob cut down its (slanted) ``columns`` into pieces: each piece is
     read once, and the pieces either side of all of a span's candidate cuts in one batch."""
 
-    def __init__(self, ink, mask, columns, height, model, strict=False):
+    def __init__(self, ink, mask, columns, height, model, strict=False, winding=False, known=None):
         self.ink, self.mask, self.columns, self.height, self.model = ink, mask, columns, height, model
         self.strict = strict      # split only into typical digits read at least SURE (an atypical blob)
+        self.winding = winding    # each cut winds round the strokes near its column (_least_ink_path)
         self.ink_columns = columns[mask]
         self.extent = int(self.ink_columns.min()), int(self.ink_columns.max()) + 1   # the whole blob
         self.top, bottom = _row_span(mask)
         self.rows = bottom - self.top
-        self.readings, self.best_of = {}, {}
+        self.readings, self.best_of, self.paths = {}, {}, {}
+        self.cost = np.where(mask, ink, 0.0) if winding else None     # what a winding cut crosses
+        self.known = {} if known is None else known                     # readings by piece
+
+    def piece(self, x0, x1) -> np.ndarray:
+        """The blob's ink between the cuts at columns x0 and x1."""
+        if not self.winding:
+            return self.mask & (self.columns >= x0) & (self.columns < x1)
+        left, right = self.path(x0)[:, None], self.path(x1)[:, None]
+        columns = np.arange(self.mask.shape[1])
+        return self.mask & (columns >= left) & (columns < np.maximum(left, right))
+
+    def path(self, x) -> np.ndarray:
+        """Per row, the first column right of the cut at column ``x`` (the blob's own ends: straight)."""
+        if x not in self.paths:
+            inside = self.extent[0] < x < self.extent[1]
+            self.paths[x] = _least_ink_path(self.cost, x,
+                                            max(2, int(round(PATH_BAND * self.height)))) \
+                if self.winding and inside else np.full(self.mask.shape[0], x)
+        return self.paths[x]
 
     def reach(self, piece) -> float:
         """How far down the blob a piece's ink reaches, as a share of the blob's height."""
         return (_row_span(piece)[1] - self.top) / self.rows
 
     def read(self, spans):
-        """Read the pieces between these pairs of columns that are not read yet (None: no ink)."""
+        """Read the pieces between these pairs of columns that are not read yet (None: no ink);
+        a piece already read by another cutting of the blob (``known``) is not read again."""
         new = {}
         for x0, x1 in dict.fromkeys(spans):
             if (x0, x1) not in self.readings:
-                piece = self.mask & (self.columns >= x0) & (self.columns < x1)
+                piece = self.piece(x0, x1)
+                key = np.packbits(piece).tobytes()
                 if piece.sum() < 4:
                     self.readings[x0, x1] = None
+                elif key in self.known:
+                    self.readings[x0, x1] = (self.known[key], piece)
                 else:
                     new[x0, x1] = piece
         if new:
             for span, p in zip(new, _classify(self.ink, list(new.values()), self.model)):
                 self.readings[span] = (p, new[span])
+                self.known[np.packbits(new[span]).tobytes()] = p
 
     def best(self, x0, x1, depth):
         """The most probable reading of the columns [x0, x1) as 1 or more digits, cut at most
@@ -551,7 +605,7 @@ class _Cuts:
         whole, piece = self.readings[x0, x1]
         best = (_log_score(whole, piece), [(whole, piece)])
         if depth > 0 and _doubtful(whole, piece):
-            cuts = _cut_candidates(self.ink_columns, x0, x1, self.height)
+            cuts = _cut_candidates(self.ink_columns, x0, x1, self.height, most=PATH_CUTS if self.winding else 6)
             self.read([span for cut in cuts for span in ((x0, cut), (cut, x1))])
             for cut in cuts:
                 left, right = self.best(x0, cut, depth - 1), self.best(cut, x1, depth - 1)
@@ -569,12 +623,24 @@ class _Cuts:
         return best
 
 
+def _sure_split(parts) -> bool:
+    """Whether a blob was split into digits each read surely and typically."""
+    return len(parts) > 1 and all(p.typical and p.probability >= SURE for p, _ in parts)
+
+
 def _split(ink, mask, height, depth, model, strict, slanted):
     """The most probable reading of a blob as one or more digits, [(prediction, piece mask)],
-    cut straight down; with ``slanted`` also cut leaning like slanted writing (whose digits overlap
-    where they touch), taken when that reads into sure, typical digits clearly more probably."""
+    cut straight down; also cut along paths that wind round the strokes (two digits that touch
+    often reach under or over each other, and a straight cut leaves each a stub of the other) and,
+    with ``slanted``, cut leaning like slanted writing (whose digits overlap where they touch):
+    either taken when it reads into sure, typical digits clearly more probably."""
     straight = _Cuts(ink, mask, _slanted_columns(mask, 0.0), height, model, strict)
     best = straight.best(*straight.extent, depth)
+    if not _sure_split(best[1]):
+        winding = _Cuts(ink, mask, straight.columns, height, model, strict=True, winding=True, known=straight.known)
+        around = winding.best(*winding.extent, depth)
+        if around[0] > best[0] + PATH_GAIN:
+            best = around
     if slanted and best[0] + SLANT_GAIN < -SPLIT_COST:    # (no split scores above -SPLIT_COST)
         cuts = _Cuts(ink, mask, _slanted_columns(mask, SLANT), height, model, strict=True)
         leaning = cuts.best(*cuts.extent, depth)

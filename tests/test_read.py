@@ -200,6 +200,45 @@ def test_a_one_touching_another_digit_is_read_as_two_digits(mnist_test):
     assert read_right >= 0.93 * total           # 171 of 192 before atypical blobs this narrow were split
 
 
+def interlocked(left, right, reach):
+    """Two MNIST digits side by side, the right one's ink starting ``reach`` px before the left
+    one's ends (its strokes reach over or under its neighbour's), dark on white, 120 px high."""
+    ends = np.nonzero((left > 0.3).any(0))[0][-1]
+    starts = np.nonzero((right > 0.3).any(0))[0][0]
+    x = 4 + ends + 1 - reach - starts
+    canvas = np.zeros((40, x + 32), np.float32)
+    canvas[6:34, 4:32] = left
+    canvas[6:34, x:x + 28] = np.maximum(canvas[6:34, x:x + 28], right)
+    picture = Image.fromarray((255 * (1 - canvas)).astype(np.uint8))
+    return picture.resize((3 * canvas.shape[1], 120), Image.Resampling.BILINEAR)
+
+
+def test_a_winding_cut_goes_round_a_stroke_that_a_straight_one_would_cross():
+    from digits.read import _least_ink_path
+    ink = np.zeros((30, 32))
+    ink[:, 4:7] = 1                                              # a stem on the left,
+    ink[25:28, 4:28] = 1                                         # its foot reaching right,
+    for y in range(25):                                          # and a stroke leaning over it
+        ink[y, 22 - y // 3:25 - y // 3] = 1
+    path = _least_ink_path(ink, 16, 6)
+    assert ink[np.arange(30), path].sum() == 3                   # the foot, once
+    assert ink[:, 16].sum() > 3                                  # straight down: the leaning stroke too
+    assert (np.abs(np.diff(path)) <= 1).all() and (np.abs(path - 16) <= 6).all()
+
+
+def test_digits_whose_strokes_reach_over_each_other_are_cut_round_them(mnist_test):
+    """A 1 standing on a 2's long foot, a 7 whose bar reaches over a 3: no cut straight down
+    parts them without leaving one a stub of the other, but a cut that winds round the strokes
+    does."""
+    images, labels = mnist_test
+    pairs = [(38, 14, reach) for reach in range(3, 8)] + [(44, 0, reach) for reach in range(5, 9)]   # 2 1, 3 7
+    read_right = 0
+    for left, right, reach in pairs:
+        picture = interlocked(images[left, 0].numpy(), images[right, 0].numpy(), reach)
+        read_right += digits.read(picture).text == f"{labels[left]}{labels[right]}"
+    assert read_right >= 7                     # 2 of 9 when every cut went straight down (9 now)
+
+
 def leaning(glyph, slant):
     """An MNIST digit sheared to lean right like slanted handwriting (``slant`` columns per row)."""
     wide = np.zeros((28, 44), np.float32)
