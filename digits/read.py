@@ -538,8 +538,9 @@ def _least_ink_path(cost, x, band) -> np.ndarray:
 
 
 class _Cuts:
-    """The readings of one blob cut down its (slanted) ``columns`` into pieces: each piece is
-    read once, and the pieces either side of all of a span's candidate cuts in one batch."""
+    """The readings of one blob cut down its (slanted) ``columns`` into pieces, or with
+    ``winding`` along least-ink paths from them: each piece is read once, and the pieces either
+    side of all of a span's candidate cuts in one batch."""
 
     def __init__(self, ink, mask, columns, height, model, strict=False, winding=False, known=None):
         self.ink, self.mask, self.columns, self.height, self.model = ink, mask, columns, height, model
@@ -562,12 +563,13 @@ class _Cuts:
         return self.mask & (columns >= left) & (columns < np.maximum(left, right))
 
     def path(self, x) -> np.ndarray:
-        """Per row, the first column right of the cut at column ``x`` (the blob's own ends: straight)."""
+        """Per row, the first column right of the cut at column ``x``: the least-ink path near it
+        when winding, else (and at the blob's own ends) straight down."""
         if x not in self.paths:
-            inside = self.extent[0] < x < self.extent[1]
-            self.paths[x] = _least_ink_path(self.cost, x,
-                                            max(2, int(round(PATH_BAND * self.height)))) \
-                if self.winding and inside else np.full(self.mask.shape[0], x)
+            if self.winding and self.extent[0] < x < self.extent[1]:
+                self.paths[x] = _least_ink_path(self.cost, x, max(2, int(round(PATH_BAND * self.height))))
+            else:
+                self.paths[x] = np.full(self.mask.shape[0], x)
         return self.paths[x]
 
     def reach(self, piece) -> float:
@@ -581,10 +583,9 @@ class _Cuts:
         for x0, x1 in dict.fromkeys(spans):
             if (x0, x1) not in self.readings:
                 piece = self.piece(x0, x1)
-                key = np.packbits(piece).tobytes()
                 if piece.sum() < 4:
                     self.readings[x0, x1] = None
-                elif key in self.known:
+                elif (key := np.packbits(piece).tobytes()) in self.known:
                     self.readings[x0, x1] = (self.known[key], piece)
                 else:
                     new[x0, x1] = piece
