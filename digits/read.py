@@ -546,6 +546,7 @@ class _Cuts:
         self.ink, self.mask, self.columns, self.height, self.model = ink, mask, columns, height, model
         self.strict = strict      # split only into typical digits read at least SURE (an atypical blob)
         self.winding = winding    # each cut winds round the strokes near its column (_least_ink_path)
+        self.most = PATH_CUTS if winding else 6                        # candidate cuts per span
         self.ink_columns = columns[mask]
         self.extent = int(self.ink_columns.min()), int(self.ink_columns.max()) + 1   # the whole blob
         self.top, bottom = _row_span(mask)
@@ -588,11 +589,12 @@ class _Cuts:
                 elif (key := np.packbits(piece).tobytes()) in self.known:
                     self.readings[x0, x1] = (self.known[key], piece)
                 else:
-                    new[x0, x1] = piece
+                    new[x0, x1] = piece, key
         if new:
-            for span, p in zip(new, _classify(self.ink, list(new.values()), self.model)):
-                self.readings[span] = (p, new[span])
-                self.known[np.packbits(new[span]).tobytes()] = p
+            for span, p in zip(new, _classify(self.ink, [piece for piece, _ in new.values()], self.model)):
+                piece, key = new[span]
+                self.readings[span] = (p, piece)
+                self.known[key] = p
 
     def best(self, x0, x1, depth):
         """The most probable reading of the columns [x0, x1) as 1 or more digits, cut at most
@@ -606,7 +608,7 @@ class _Cuts:
         whole, piece = self.readings[x0, x1]
         best = (_log_score(whole, piece), [(whole, piece)])
         if depth > 0 and _doubtful(whole, piece):
-            cuts = _cut_candidates(self.ink_columns, x0, x1, self.height, most=PATH_CUTS if self.winding else 6)
+            cuts = _cut_candidates(self.ink_columns, x0, x1, self.height, self.most)
             self.read([span for cut in cuts for span in ((x0, cut), (cut, x1))])
             for cut in cuts:
                 left, right = self.best(x0, cut, depth - 1), self.best(cut, x1, depth - 1)
