@@ -49,7 +49,7 @@ def runner_for(path: Path, threads: int):
 def http(model_path, workers, requests, payloads):
     with running(workers=workers, model=model_path) as (url, _):
         asyncio.run(load(url, "/api/predict", payloads, 100, 16, 60))
-        latencies, errors, wall = asyncio.run(load(url, "/api/predict", payloads, requests, 16, 120))
+        latencies, errors, wall, _ = asyncio.run(load(url, "/api/predict", payloads, requests, 16, 120))
     ms = sorted(1000 * t for t in latencies)
     return statistics.median(ms), ms[int(0.99 * (len(ms) - 1))], len(ms) / wall, errors
 

@@ -6,17 +6,18 @@ request body. Bad input gets a 4xx JSON ``{"error": message}`` and the server go
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -115,9 +116,28 @@ def _reading(data: bytes, model, min_confidence) -> dict:
 
 def create_app(model=None) -> FastAPI:
     """The app, with ``model`` (a checkpoint path, a module, or None for the shipped best)
-    loaded once, now."""
+    loaded once, now.
+
+    Images are recognised one at a time on a single thread of their own (``app.state.worker``),
+    however many requests are in flight: the work is CPU-bound and holds the GIL most of the
+    time, so a pool of threads (Starlette's has 40) gains nothing but memory, one decoded
+    image per thread at once (a 40-megapixel upload alone takes hundreds of MB to clean). The
+    event loop stays free to take requests and answer /healthz meanwhile; ``--workers`` adds
+    processes."""
     network = resolve_model(model)
-    app = FastAPI(title="digits", description="Handwritten-digit recognition: draw, upload, or POST an image.")
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digits-model")
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        worker.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(title="digits", description="Handwritten-digit recognition: draw, upload, or POST an image.",
+                  lifespan=lifespan)
+    app.state.worker = worker
+
+    async def on_worker(work, *args):
+        return await asyncio.get_running_loop().run_in_executor(worker, work, *args)
 
     @app.exception_handler(RequestError)
     async def refused(request, error: RequestError):
@@ -152,7 +172,7 @@ def create_app(model=None) -> FastAPI:
         ``typical`` of the digits the model learnt from); with ``?details=true`` also
         ``"input"``, the 28x28 image (0-255, ink bright) the model saw."""
         data = await image_bytes(request)
-        return await run_in_threadpool(_prediction, data, network, details, min_confidence)
+        return await on_worker(_prediction, data, network, details, min_confidence)
 
     @app.post("/api/read", openapi_extra=IMAGE_BODY)
     async def api_read(request: Request, min_confidence: float = Query(MIN_CONFIDENCE, ge=0, le=1)):
@@ -161,7 +181,7 @@ def create_app(model=None) -> FastAPI:
         ``doubtful`` the positions of digits below ``min_confidence`` or atypical; an image without
         digits reads as "" (not accepted)."""
         data = await image_bytes(request)
-        return await run_in_threadpool(_reading, data, network, min_confidence)
+        return await on_worker(_reading, data, network, min_confidence)
 
     return app
 

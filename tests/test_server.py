@@ -144,6 +144,40 @@ def test_min_confidence_marks_answers_unsure(client, seven):
     assert strict["text"] == "7" and strict["accepted"] is False and strict["doubtful"] == [0]
 
 
+def test_requests_in_flight_together_are_recognised_one_at_a_time_on_one_thread(seven, monkeypatch):
+    """Recognition is CPU-bound: however many requests arrive together, each server process
+    works them one after another on a single thread, not on a pool of threads that fight over
+    the GIL and the caches."""
+    import asyncio
+    import threading
+    import time
+
+    import httpx2
+    seen, busy, most = set(), [0], [0]
+    recognise = server._prediction
+
+    def watched(*args):
+        seen.add(threading.current_thread().name)
+        busy[0] += 1
+        most[0] = max(most[0], busy[0])
+        time.sleep(0.02)                                  # long enough for the others to arrive
+        try:
+            return recognise(*args)
+        finally:
+            busy[0] -= 1
+
+    monkeypatch.setattr(server, "_prediction", watched)
+
+    async def eight_at_once():
+        transport = httpx2.ASGITransport(app=server.create_app())
+        async with httpx2.AsyncClient(transport=transport, base_url="http://digits") as c:
+            return await asyncio.gather(*(c.post("/api/predict", content=seven) for _ in range(8)))
+
+    answers = asyncio.run(eight_at_once())
+    assert [a.json()["digit"] for a in answers] == [7] * 8
+    assert most[0] == 1 and len(seen) == 1 and threading.main_thread().name not in seen
+
+
 @pytest.mark.parametrize("name, runtime", [("model.onnx", "onnx"), ("model.pth", "pytorch")])
 def test_the_app_serves_the_model_it_is_given(seven, name, runtime):
     if runtime == "pytorch" and not has("torch"):
