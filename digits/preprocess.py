@@ -84,8 +84,8 @@ def _open_bytes(data: bytes, name: str) -> Image.Image:
             image = Image.open(io.BytesIO(data))
             _check_size(image.size, name)          # before any pixel is decoded
             image.draft("RGB", (WORK_SIDE * 2, WORK_SIDE * 2))   # JPEG: decode at reduced scale
-            image = ImageOps.exif_transpose(image)  # photos: honour the camera's orientation
-            image.load()
+            ImageOps.exif_transpose(image, in_place=True)   # photos: honour the camera's orientation
+                                                            # (in place: a copy of 12 MP costs 35 ms)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
@@ -720,7 +720,7 @@ def page_of(full: np.ndarray, grey: np.ndarray) -> tuple[np.ndarray, tuple[int, 
         return None
     largest = labels == np.argmax(np.bincount(labels.ravel())[1:]) + 1
     sheet = ndimage.binary_fill_holes(largest)
-    rows, cols = ndimage.find_objects(sheet.astype(np.int32))[0]
+    rows, cols = _box_of(sheet)
     area, box = sheet.sum(), (rows.stop - rows.start) * (cols.stop - cols.start)
     h, w = grey.shape
     margin = 0.02 * max(h, w)
@@ -738,9 +738,15 @@ def page_of(full: np.ndarray, grey: np.ndarray) -> tuple[np.ndarray, tuple[int, 
     if not mask.any():
         return None
     paper = np.float32(percentiles(_sample(full[mask]), [50])[0])
-    rows, cols = ndimage.find_objects(mask.astype(np.int32))[0]
-    page = np.where(mask, full, paper)[rows, cols].astype(np.float32)
+    rows, cols = _box_of(mask)
+    page = np.where(mask[rows, cols], full[rows, cols], paper).astype(np.float32)
     return (page, (rows.start, cols.start)) if min(page.shape) >= MIN_SIDE else None
+
+
+def _box_of(mask: np.ndarray) -> tuple[slice, slice]:
+    """The bounding box (row and column slices) of a mask holding some pixels."""
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
 
 
 def _straight_sided(region: np.ndarray) -> bool:
