@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
+import numpy as np
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
@@ -28,6 +29,7 @@ from .preprocess import ImageError, NoDigitError, TooLargeError, to_mnist
 from .read import read
 
 MAX_REQUEST_BYTES = 10_000_000     # larger request bodies are refused with 413
+MAX_BATCH = 32                     # single digits from requests in flight together, run at once
 STATIC = Path(__file__).resolve().parent / "static"
 MODEL_ENV = "DIGITS_MODEL"          # how `serve --workers N` tells each worker its checkpoint
 
@@ -94,15 +96,62 @@ async def image_bytes(request: Request) -> bytes:
     return body
 
 
-def _prediction(data: bytes, model, details: bool, min_confidence) -> dict:
-    framed = to_mnist(data)                                         # (28, 28) in [0, 1]
-    p = classify(framed[None], model, min_confidence)[0]
-    answer = {"digit": p.digit, "probability": round(p.probability, 6),
-              "probabilities": [round(q, 6) for q in p.probabilities], "accepted": p.accepted,
-              "typical": p.typical}
-    if details:
-        answer["input"] = (framed * 255).round().astype("uint8").tolist()
-    return answer
+def _predictions(requests: list[tuple[bytes, bool, float]], model) -> list[dict | Exception]:
+    """The answer to each (image bytes, details, min_confidence), or the error that refuses it
+    (an ImageError becomes a 4xx), the images that hold a digit run through the model together."""
+    answers, framed = [], {}
+    for i, (data, _, _) in enumerate(requests):
+        try:
+            framed[i] = to_mnist(data)                              # (28, 28) in [0, 1]
+            answers.append(None)
+        except Exception as error:                                  # this request's alone
+            answers.append(error)
+    if framed:
+        found = classify(np.stack(list(framed.values())), model, [requests[i][2] for i in framed])
+        for (i, image), p in zip(framed.items(), found):
+            answers[i] = {"digit": p.digit, "probability": round(p.probability, 6),
+                          "probabilities": [round(q, 6) for q in p.probabilities],
+                          "accepted": p.accepted, "typical": p.typical}
+            if requests[i][1]:
+                answers[i]["input"] = (image * 255).round().astype("uint8").tolist()
+    return answers
+
+
+class _Batches:
+    """Single digits asked for by requests in flight together, recognised together: each
+    request's image waits in a queue, and the model thread takes all that are waiting (up to
+    MAX_BATCH), cleans them one by one and runs the network once over them all. One request
+    alone is answered as soon as it comes; under load the network's share of the work shrinks
+    (a batch of 16 costs about as much as four single images)."""
+
+    def __init__(self, worker: ThreadPoolExecutor, model):
+        self.worker, self.model = worker, model
+        self.waiting: list[tuple[tuple, asyncio.Future]] = []
+        self.draining: asyncio.Task | None = None
+
+    async def predict(self, data: bytes, details: bool, min_confidence: float) -> dict:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self.waiting.append(((data, details, min_confidence), future))
+        if self.draining is None or self.draining.done() or self.draining.get_loop() is not loop:
+            self.waiting = [(r, f) for r, f in self.waiting if f.get_loop() is loop]   # a closed loop's are gone
+            self.draining = loop.create_task(self._drain())
+        return await future
+
+    async def _drain(self):
+        loop = asyncio.get_running_loop()
+        while self.waiting:
+            batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
+            try:
+                answers = await loop.run_in_executor(self.worker, _predictions, [r for r, _ in batch], self.model)
+            except Exception as error:                              # never leave a request waiting
+                answers = [error] * len(batch)
+            for (_, future), answer in zip(batch, answers):
+                if not future.done():                               # its client may have gone
+                    if isinstance(answer, Exception):
+                        future.set_exception(answer)
+                    else:
+                        future.set_result(answer)
 
 
 def _reading(data: bytes, model, min_confidence) -> dict:
@@ -118,12 +167,12 @@ def create_app(model=None) -> FastAPI:
     """The app, with ``model`` (a checkpoint path, a module, or None for the shipped best)
     loaded once, now.
 
-    Images are recognised one at a time on a single thread of their own (``app.state.worker``),
-    however many requests are in flight: the work is CPU-bound and holds the GIL most of the
-    time, so a pool of threads (Starlette's has 40) gains nothing but memory, one decoded
-    image per thread at once (a 40-megapixel upload alone takes hundreds of MB to clean). The
-    event loop stays free to take requests and answer /healthz meanwhile; ``--workers`` adds
-    processes."""
+    Images are recognised on a single thread of their own (``app.state.worker``), however many
+    requests are in flight: the work is CPU-bound and holds the GIL most of the time, so a pool
+    of threads (Starlette's has 40) gains nothing but memory, one decoded image per thread at
+    once (a 40-megapixel upload alone takes hundreds of MB to clean). Single digits that wait
+    together go through the network together (``_Batches``). The event loop stays free to take
+    requests and answer /healthz meanwhile; ``--workers`` adds processes."""
     network = resolve_model(model)
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digits-model")
 
@@ -135,6 +184,7 @@ def create_app(model=None) -> FastAPI:
     app = FastAPI(title="digits", description="Handwritten-digit recognition: draw, upload, or POST an image.",
                   lifespan=lifespan)
     app.state.worker = worker
+    batches = _Batches(worker, network)
 
     async def on_worker(work, *args):
         return await asyncio.get_running_loop().run_in_executor(worker, work, *args)
@@ -172,7 +222,7 @@ def create_app(model=None) -> FastAPI:
         ``typical`` of the digits the model learnt from); with ``?details=true`` also
         ``"input"``, the 28x28 image (0-255, ink bright) the model saw."""
         data = await image_bytes(request)
-        return await on_worker(_prediction, data, network, details, min_confidence)
+        return await batches.predict(data, details, min_confidence)
 
     @app.post("/api/read", openapi_extra=IMAGE_BODY)
     async def api_read(request: Request, min_confidence: float = Query(MIN_CONFIDENCE, ge=0, le=1)):
@@ -202,29 +252,88 @@ def app_from_environment() -> FastAPI:
 
 
 def serve(host="127.0.0.1", port=8000, model=None, workers=1):
-    """Run the app under uvicorn until interrupted; the model on one thread per process."""
+    """Run the app under uvicorn until interrupted; the model on one thread per process.
+
+    ``workers`` > 1 starts that many processes, each listening on a socket of its own bound to
+    the same port (SO_REUSEPORT), so that the kernel spreads new connections over them. On one
+    shared socket, as uvicorn's own ``--workers`` has it, whichever process woke first accepted
+    every connection waiting: 16 opened together went 13 to 3, or all 16 to one process while
+    the other idled. A worker that dies is started again."""
     import uvicorn
     path = str(Path(model) if model else default_model_path())
     resolve_model(path)                        # a bad checkpoint fails here, once, clearly
     one_thread()
     if workers == 1:
         uvicorn.run(create_app(path), host=host, port=port)
-    else:
-        from uvicorn.supervisors import Multiprocess
-        os.environ[MODEL_ENV] = path
-        config = uvicorn.Config("digits.server:app_from_environment", factory=True, host=host, port=port,
-                                workers=workers)
-        Multiprocess(config, sockets=[_without_delay(config.bind_socket())]).run()
+        return
+    os.environ[MODEL_ENV] = path
+    try:                                       # a port in use (even by another server that
+        listening(host, port, shared=False).close()   # shares it) fails here, once, clearly
+    except OSError as e:
+        raise SystemExit(f"error: cannot listen on {host}:{port}: {e.strerror or e}") from None
+    _supervise(workers, host, port)
 
 
-def _without_delay(listening: socket.socket) -> socket.socket:
-    """The workers' shared socket, set to send small replies at once (TCP_NODELAY, which Linux
-    passes on to every connection it accepts). uvicorn binds it without naming TCP as its protocol,
-    so asyncio leaves Nagle's algorithm on for those connections, and each reply waited about 40 ms
-    for the client's delayed acknowledgement (one worker is not affected: asyncio binds that socket)."""
-    if listening.family in (socket.AF_INET, socket.AF_INET6):
-        listening.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return listening
+def listening(host: str, port: int, shared: bool = True) -> socket.socket:
+    """A TCP socket bound to (host, port) that other processes may bind too (SO_REUSEPORT;
+    ``shared`` False: not), and that sends small replies at once: TCP_NODELAY, which Linux passes
+    on to each connection it accepts (without it every reply waited about 40 ms for the client's
+    delayed acknowledgement)."""
+    family, kind, protocol, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                            proto=socket.IPPROTO_TCP)[0]
+    sock = socket.socket(family, kind, protocol)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, int(shared))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _worker(host: str, port: int):
+    """One worker process: the app (its checkpoint named by $DIGITS_MODEL) on a socket of its own."""
+    import uvicorn
+    config = uvicorn.Config("digits.server:app_from_environment", factory=True, host=host, port=port)
+    uvicorn.Server(config).run(sockets=[listening(host, port)])
+
+
+def _supervise(workers: int, host: str, port: int, crash_seconds: float = 10):
+    """Start the worker processes and keep them running until SIGINT or SIGTERM; then stop them.
+    A worker that dies is started again, unless it dies within ``crash_seconds`` of starting
+    (it would only die again): then all stop and the error says so."""
+    import multiprocessing
+    import signal
+    import threading
+    spawn = multiprocessing.get_context("spawn")
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
+    def start():
+        process = spawn.Process(target=_worker, args=(host, port), name="digits-serve-worker")
+        process.start()
+        return process, time.monotonic()
+
+    processes = [start() for _ in range(workers)]
+    try:
+        while not stop.wait(0.5):
+            for i, (process, started) in enumerate(processes):
+                if not process.is_alive():
+                    if time.monotonic() - started < crash_seconds:
+                        raise SystemExit(f"error: a server worker exited {process.exitcode} at start")
+                    print(f"a server worker exited ({process.exitcode}); starting another", file=sys.stderr)
+                    processes[i] = start()
+    finally:
+        for process, _ in processes:
+            if process.is_alive():
+                process.terminate()
+        for process, _ in processes:
+            process.join(20)
+            if process.is_alive():
+                process.kill()
 
 
 @contextmanager
