@@ -336,11 +336,22 @@ def _supervise(workers: int, host: str, port: int, crash_seconds: float = 10):
                 process.kill()
 
 
+def _listeners(port: int) -> int | None:
+    """How many sockets listen on ``port`` (IPv4, from Linux's /proc/net/tcp); None where that
+    cannot be told."""
+    try:
+        rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    except OSError:
+        return None
+    return sum(row[3] == "0A" and int(row[1].split(":")[1], 16) == port for row in rows)
+
+
 @contextmanager
 def running(port=None, workers=1, model=None, startup_seconds=90):
     """``python -m digits serve`` in a subprocess on 127.0.0.1; yields (base URL, process).
 
-    Waits until /healthz answers; stops the server on exit.
+    Waits until /healthz answers and every worker listens (else the connections opened
+    first would all go to the first worker up); stops the server on exit.
     """
     if port is None:
         with socket.socket() as s:
@@ -356,7 +367,9 @@ def running(port=None, workers=1, model=None, startup_seconds=90):
         while True:
             try:
                 urllib.request.urlopen(url + "/healthz", timeout=1).read()
-                break
+                if (_listeners(port) or workers) >= workers:
+                    break
+                raise OSError("not every worker listens yet")
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     process.kill()
