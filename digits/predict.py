@@ -45,17 +45,12 @@ def threshold_of(min_confidence) -> float:
 
 def classify(images, model=None, min_confidence=None) -> list[Prediction]:
     """Predictions for MNIST-style images ((N, 28, 28) in [0, 1], ink bright, as to_mnist
-    makes them), in one forward pass. ``min_confidence``: one threshold for all, or a list of
-    one per image."""
+    makes them), in one forward pass."""
+    threshold = threshold_of(min_confidence)
     probabilities, atypicality = runner(model).judge(images)
-    several = isinstance(min_confidence, (list, tuple))
-    thresholds = [threshold_of(t) for t in min_confidence] if several else \
-        [threshold_of(min_confidence)] * len(probabilities)
-    if len(thresholds) != len(probabilities):
-        raise ValueError(f"{len(thresholds)} thresholds for {len(probabilities)} images")
     return [Prediction(int(p.argmax()), float(p.max()), p.tolist(),
                        accepted=bool(p.max() >= threshold and a <= 1), typical=bool(a <= 1))
-            for p, a, threshold in zip(probabilities, atypicality, thresholds)]
+            for p, a in zip(probabilities, atypicality)]
 
 
 def predict(images, model=None, min_confidence=None) -> list[Prediction]:

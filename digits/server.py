@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
-import numpy as np
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
@@ -29,7 +28,6 @@ from .preprocess import ImageError, NoDigitError, TooLargeError, to_mnist
 from .read import read
 
 MAX_REQUEST_BYTES = 10_000_000     # larger request bodies are refused with 413
-MAX_BATCH = 32                     # single digits from requests in flight together, run at once
 STATIC = Path(__file__).resolve().parent / "static"
 MODEL_ENV = "DIGITS_MODEL"          # how `serve --workers N` tells each worker its checkpoint
 
@@ -96,62 +94,15 @@ async def image_bytes(request: Request) -> bytes:
     return body
 
 
-def _predictions(requests: list[tuple[bytes, bool, float]], model) -> list[dict | Exception]:
-    """The answer to each (image bytes, details, min_confidence), or the error that refuses it
-    (an ImageError becomes a 4xx), the images that hold a digit run through the model together."""
-    answers, framed = [], {}
-    for i, (data, _, _) in enumerate(requests):
-        try:
-            framed[i] = to_mnist(data)                              # (28, 28) in [0, 1]
-            answers.append(None)
-        except Exception as error:                                  # this request's alone
-            answers.append(error)
-    if framed:
-        found = classify(np.stack(list(framed.values())), model, [requests[i][2] for i in framed])
-        for (i, image), p in zip(framed.items(), found):
-            answers[i] = {"digit": p.digit, "probability": round(p.probability, 6),
-                          "probabilities": [round(q, 6) for q in p.probabilities],
-                          "accepted": p.accepted, "typical": p.typical}
-            if requests[i][1]:
-                answers[i]["input"] = (image * 255).round().astype("uint8").tolist()
-    return answers
-
-
-class _Batches:
-    """Single digits asked for by requests in flight together, recognised together: each
-    request's image waits in a queue, and the model thread takes all that are waiting (up to
-    MAX_BATCH), cleans them one by one and runs the network once over them all. One request
-    alone is answered as soon as it comes; under load the network's share of the work shrinks
-    (a batch of 16 costs about as much as four single images)."""
-
-    def __init__(self, worker: ThreadPoolExecutor, model):
-        self.worker, self.model = worker, model
-        self.waiting: list[tuple[tuple, asyncio.Future]] = []
-        self.draining: asyncio.Task | None = None
-
-    async def predict(self, data: bytes, details: bool, min_confidence: float) -> dict:
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        self.waiting.append(((data, details, min_confidence), future))
-        if self.draining is None or self.draining.done() or self.draining.get_loop() is not loop:
-            self.waiting = [(r, f) for r, f in self.waiting if f.get_loop() is loop]   # a closed loop's are gone
-            self.draining = loop.create_task(self._drain())
-        return await future
-
-    async def _drain(self):
-        loop = asyncio.get_running_loop()
-        while self.waiting:
-            batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
-            try:
-                answers = await loop.run_in_executor(self.worker, _predictions, [r for r, _ in batch], self.model)
-            except Exception as error:                              # never leave a request waiting
-                answers = [error] * len(batch)
-            for (_, future), answer in zip(batch, answers):
-                if not future.done():                               # its client may have gone
-                    if isinstance(answer, Exception):
-                        future.set_exception(answer)
-                    else:
-                        future.set_result(answer)
+def _prediction(data: bytes, model, details: bool, min_confidence) -> dict:
+    framed = to_mnist(data)                                         # (28, 28) in [0, 1]
+    p = classify(framed[None], model, min_confidence)[0]
+    answer = {"digit": p.digit, "probability": round(p.probability, 6),
+              "probabilities": [round(q, 6) for q in p.probabilities], "accepted": p.accepted,
+              "typical": p.typical}
+    if details:
+        answer["input"] = (framed * 255).round().astype("uint8").tolist()
+    return answer
 
 
 def _reading(data: bytes, model, min_confidence) -> dict:
@@ -167,12 +118,12 @@ def create_app(model=None) -> FastAPI:
     """The app, with ``model`` (a checkpoint path, a module, or None for the shipped best)
     loaded once, now.
 
-    Images are recognised on a single thread of their own (``app.state.worker``), however many
-    requests are in flight: the work is CPU-bound and holds the GIL most of the time, so a pool
-    of threads (Starlette's has 40) gains nothing but memory, one decoded image per thread at
-    once (a 40-megapixel upload alone takes hundreds of MB to clean). Single digits that wait
-    together go through the network together (``_Batches``). The event loop stays free to take
-    requests and answer /healthz meanwhile; ``--workers`` adds processes."""
+    Images are recognised one at a time on a single thread of their own (``app.state.worker``),
+    however many requests are in flight: the work is CPU-bound and holds the GIL most of the
+    time, so a pool of threads (Starlette's has 40) gains nothing but memory, one decoded
+    image per thread at once (a 40-megapixel upload alone takes hundreds of MB to clean). The
+    event loop stays free to take requests and answer /healthz meanwhile; ``--workers`` adds
+    processes."""
     network = resolve_model(model)
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digits-model")
 
@@ -184,7 +135,6 @@ def create_app(model=None) -> FastAPI:
     app = FastAPI(title="digits", description="Handwritten-digit recognition: draw, upload, or POST an image.",
                   lifespan=lifespan)
     app.state.worker = worker
-    batches = _Batches(worker, network)
 
     async def on_worker(work, *args):
         return await asyncio.get_running_loop().run_in_executor(worker, work, *args)
@@ -222,7 +172,7 @@ def create_app(model=None) -> FastAPI:
         ``typical`` of the digits the model learnt from); with ``?details=true`` also
         ``"input"``, the 28x28 image (0-255, ink bright) the model saw."""
         data = await image_bytes(request)
-        return await batches.predict(data, details, min_confidence)
+        return await on_worker(_prediction, data, network, details, min_confidence)
 
     @app.post("/api/read", openapi_extra=IMAGE_BODY)
     async def api_read(request: Request, min_confidence: float = Query(MIN_CONFIDENCE, ge=0, le=1)):
