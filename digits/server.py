@@ -286,14 +286,17 @@ def _supervise(workers: int, host: str, port: int, crash_seconds: float = 10):
                 process.kill()
 
 
-def _listeners(port: int) -> int | None:
-    """How many sockets listen on ``port`` (IPv4, from Linux's /proc/net/tcp); None where that
-    cannot be told."""
+LISTEN, ESTABLISHED = "0A", "01"     # TCP states as /proc/net/tcp writes them
+
+
+def tcp_sockets(port: int, state: str) -> set[str] | None:
+    """The inodes of the IPv4 TCP sockets in ``state`` whose local port is ``port`` (from Linux's
+    /proc/net/tcp); None where that cannot be read."""
     try:
         rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
     except OSError:
         return None
-    return sum(row[3] == "0A" and int(row[1].split(":")[1], 16) == port for row in rows)
+    return {row[9] for row in rows if row[3] == state and int(row[1].split(":")[1], 16) == port}
 
 
 @contextmanager
@@ -317,7 +320,8 @@ def running(port=None, workers=1, model=None, startup_seconds=90):
         while True:
             try:
                 urllib.request.urlopen(url + "/healthz", timeout=1).read()
-                if (_listeners(port) or workers) >= workers:
+                listeners = tcp_sockets(port, LISTEN)
+                if listeners is None or len(listeners) >= workers:
                     break
                 raise OSError("not every worker listens yet")
             except OSError:

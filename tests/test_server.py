@@ -228,7 +228,8 @@ def test_two_workers_answer_and_share_the_connections_opened_together(seven):
         connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
         try:
             time.sleep(0.5)
-            held = [len(sockets_of(pid) & established_on(port)) for pid in children_of(process.pid)]
+            held = [len(sockets_of(pid) & server.tcp_sockets(port, server.ESTABLISHED))
+                    for pid in children_of(process.pid)]
         finally:
             for c in connections:
                 c.close()
@@ -252,8 +253,3 @@ def sockets_of(pid: int) -> set[str]:
             inodes.add(link[len("socket:["):-1])
     return inodes
 
-
-def established_on(port: int) -> set[str]:
-    """The inodes of the established IPv4 connections whose local port is ``port``."""
-    rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
-    return {row[9] for row in rows if int(row[1].split(":")[1], 16) == port and row[3] == "01"}
