@@ -252,4 +252,3 @@ def sockets_of(pid: int) -> set[str]:
         if link.startswith("socket:["):
             inodes.add(link[len("socket:["):-1])
     return inodes
-
