@@ -5,8 +5,8 @@ bounded number of requests at a fixed concurrency from one asyncio client and pr
 row per run. Images are MNIST test digits rendered as photos/scans of 28-300 px (PNG).
 The client runs on the same 2 cores as the server, so its own cost is in the figures: it is
 kept small (keep-alive HTTP/1.1 written straight onto asyncio streams, as load generators
-do; a general-purpose client such as httpx took 2.5 ms of CPU per request here, a third of
-what the server needs) and printed, as milliseconds of client CPU per request.
+do; a general-purpose client such as httpx took 2.5-2.9 ms of CPU per request here, a
+quarter of what the server needs) and printed, as milliseconds of client CPU per request.
 
     python benchmarks/serve_load.py [--requests 2000] [--concurrency 16] [--workers 1 2]
                                     [--endpoint /api/predict] [--max-seconds 120]
@@ -19,7 +19,6 @@ import io
 import statistics
 import time
 from pathlib import Path
-
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -123,7 +122,8 @@ def run(workers, args, payloads) -> dict:
         after = resident_mib(process.pid)
     ms = sorted(1000 * t for t in latencies)
     return {"workers": workers, "requests": len(ms), "req/s": len(ms) / wall,
-            "mean ms": statistics.mean(ms), "p50 ms": statistics.median(ms), "p99 ms": ms[min(len(ms) - 1, int(0.99 * len(ms)))],
+            "mean ms": statistics.mean(ms), "p50 ms": statistics.median(ms),
+            "p99 ms": ms[min(len(ms) - 1, int(0.99 * len(ms)))],
             "errors": errors, "client CPU ms/request": 1000 * cpu / max(len(ms), 1),
             "RSS before MiB": before, "RSS after MiB": after}
 
