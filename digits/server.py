@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -313,7 +314,8 @@ def running(port=None, workers=1, model=None, startup_seconds=90):
     command = [sys.executable, "-m", "digits", "serve", "--port", str(port), "--workers", str(workers)]
     if model is not None:
         command += ["--model", str(model)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tempfile.TemporaryFile()             # not a pipe: one nobody reads fills and blocks the server
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + startup_seconds
@@ -327,8 +329,10 @@ def running(port=None, workers=1, model=None, startup_seconds=90):
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     process.kill()
+                    process.wait()
+                    log.seek(0)
                     raise RuntimeError("the server did not start: "
-                                       + process.stderr.read().decode(errors="replace")[-2000:]) from None
+                                       + log.read().decode(errors="replace")[-2000:]) from None
                 time.sleep(0.25)
         yield url, process
     finally:
@@ -338,3 +342,4 @@ def running(port=None, workers=1, model=None, startup_seconds=90):
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+        log.close()

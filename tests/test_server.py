@@ -198,6 +198,12 @@ def test_a_bad_checkpoint_fails_at_start(tmp_path, name):
         server.create_app(bad)
 
 
+def test_a_server_that_cannot_start_says_why(tmp_path):
+    with pytest.raises(RuntimeError, match="did not start.*no such model file"):
+        with server.running(model=tmp_path / "missing.onnx", startup_seconds=60):
+            pass
+
+
 def test_each_worker_listens_on_a_socket_of_its_own_that_sends_replies_without_delay():
     """`serve --workers N`: each worker binds the port itself (SO_REUSEPORT), and the sockets
     pass TCP_NODELAY on to each connection (without it every reply waited ~40 ms for the
