@@ -217,6 +217,9 @@ def serve(host="127.0.0.1", port=8000, model=None, workers=1):
     if workers == 1:
         uvicorn.run(create_app(path), host=host, port=port)
         return
+    if not hasattr(socket, "SO_REUSEPORT"):
+        raise SystemExit("error: --workers needs sockets that share a port (SO_REUSEPORT, as on Linux); "
+                         "run one worker per port here instead")
     os.environ[MODEL_ENV] = path
     try:                                       # a port in use (even by another server that
         listening(host, port, shared=False).close()   # shares it) fails here, once, clearly
