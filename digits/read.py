@@ -32,6 +32,8 @@ PIECE_SURE = 0.6      # a split is only taken when every piece reads at least th
 PIECE_HEIGHT = 0.5    # ...and is at least this share of the digit height tall (not a stroke's tail)
 PIECE_REACH = 0.6     # ...and reaches this far down the blob (not the top of a digit: a 5's flag read as a 7)
 ATYPICAL_WIDE = 0.6   # an atypical blob wider than this share of the digit height is tried as several
+APART = 0.15          # in a line whose digits stand this share of the digit height apart (median gap), a blob
+APART_WIDE = 1.6      # ...is tried as several only when this many times as wide as the line's sure digits
                       # even when no wider than the line's digits (a 1 touching a 6), into sure, typical pieces only
 ATYPICAL_COST = 2.0   # log-probability charged to a piece unlike any training digit (two merged ones)
 # The shape of each digit in MNIST's training set: mean and spread of log(width / height) of its ink.
@@ -626,6 +628,16 @@ class _Cuts:
         return best
 
 
+def _apart(spans, height) -> bool:
+    """Whether the line's digits stand apart: the median gap between neighbouring blobs (at least
+    two gaps) is APART of the digit height or more. Where they do, a blob unlike any digit but not
+    much wider than the others is one odd digit (a flat 6, a 7 with its own bar), which cutting
+    would read as two sure ones (1 and 0, 1 and 2)."""
+    order = sorted(spans)
+    gaps = [right[0] - left[1] for left, right in zip(order, order[1:])]
+    return len(gaps) >= 2 and float(np.median(gaps)) >= APART * height
+
+
 def _sure_split(parts) -> bool:
     """Whether a blob was split into digits each read surely and typically."""
     return len(parts) > 1 and all(p.typical and p.probability >= SURE for p, _ in parts)
@@ -751,11 +763,12 @@ def read(image, model=None, min_confidence=None) -> Reading:
     spans = [_span(m) for m in masks]
     confident = [b - a for (a, b), p in zip(spans, singles) if p.probability >= SURE and p.typical]
     typical = float(np.median(confident)) if len(confident) >= 2 else 0.75 * height
+    apart = _apart(spans, height)                  # an odd digit there is one digit, not two touching
     pieces = []
     for mask, (x0, x1), single in zip(masks, spans, singles):
         parts = [(single, mask)]
-        wide = x1 - x0 > max(1.3 * typical, 0.6 * height)
-        strict = not wide and not single.typical and x1 - x0 > ATYPICAL_WIDE * height
+        wide = x1 - x0 > max((APART_WIDE if apart else 1.3) * typical, 0.6 * height)
+        strict = not apart and not wide and not single.typical and x1 - x0 > ATYPICAL_WIDE * height
         if (wide or strict) and _doubtful(single, mask):
             depth = 3 if x1 - x0 > 2.2 * height else 2 if x1 - x0 > 1.2 * height else 1
             window = _around(mask)                     # the split works on the blob's own rows and columns

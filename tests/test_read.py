@@ -182,6 +182,23 @@ def test_the_top_of_a_digit_is_not_cut_off_as_a_digit_of_its_own(mnist_train):
     assert sum(len(text) > 5 for text in readings) <= 1     # 4 of 20 read 886573 before
 
 
+def test_an_odd_digit_among_digits_standing_apart_is_not_cut_in_two(mnist_train):
+    """Numbers of validation digits written with wide gaps (the development set's, drawn again),
+    each holding one digit unlike most (a flat 6, a 7 with a bar of its own) that was cut into two
+    sure digits (1 and 0, 1 and 2): where the line's digits stand apart, a blob is one digit unless
+    it is far wider than the others."""
+    _, (images, labels) = split_validation(*mnist_train)
+    right = 0
+    for seed, wanted in ((11, (13, 165)), (23, (36, 152, 177, 284))):
+        rng = np.random.default_rng(seed)
+        for k in range(max(wanted) + 1):
+            picks = rng.integers(0, len(images), rng.integers(2, 11))
+            picture = render_number([images[i, 0].numpy() for i in picks], rng, "wide")
+            if k in wanted:
+                right += digits.read(picture).text == "".join(str(int(labels[i])) for i in picks)
+    assert right >= 5                                       # 0 of 6 before
+
+
 def test_a_one_touching_another_digit_is_read_as_two_digits(mnist_test):
     """Together the pair is hardly wider than one digit, so only its being unlike any single
     digit (the typicality check) gives it away."""
