@@ -19,7 +19,7 @@ from scipy import ndimage
 from .predict import Prediction, classify, threshold_of
 from .lines import FRAME_WALL, count_runs, crossed, straight_runs, without_frames
 from .runtime import runner
-from .preprocess import (_otsu, dark_ink, frame, ink_map, open_image, page_of, percentiles, resized, to_grey,
+from .preprocess import (_box_of, _otsu, dark_ink, frame, ink_map, open_image, page_of, percentiles, resized, to_grey,
                          working_size)
 
 LINE_HEIGHT = 96      # the line is rescaled to about this height before segmenting
@@ -32,9 +32,10 @@ PIECE_SURE = 0.6      # a split is only taken when every piece reads at least th
 PIECE_HEIGHT = 0.5    # ...and is at least this share of the digit height tall (not a stroke's tail)
 PIECE_REACH = 0.6     # ...and reaches this far down the blob (not the top of a digit: a 5's flag read as a 7)
 ATYPICAL_WIDE = 0.6   # an atypical blob wider than this share of the digit height is tried as several
-APART = 0.15          # in a line whose digits stand this share of the digit height apart (median gap), a blob
-APART_WIDE = 1.6      # ...is tried as several only when this many times as wide as the line's sure digits
                       # even when no wider than the line's digits (a 1 touching a 6), into sure, typical pieces only
+WIDE = 1.3            # a blob this many times as wide as the line's sure digits is tried as several...
+APART = 0.15          # ...but in a line whose digits stand this share of the digit height apart (median gap),
+APART_WIDE = 1.6      # ...only when this many times as wide
 ATYPICAL_COST = 2.0   # log-probability charged to a piece unlike any training digit (two merged ones)
 # The shape of each digit in MNIST's training set: mean and spread of log(width / height) of its ink.
 ASPECT = np.array([(-0.11, 0.20), (-0.95, 0.46), (-0.07, 0.22), (-0.24, 0.21), (-0.25, 0.22),
@@ -666,7 +667,7 @@ def _split(ink, mask, height, depth, model, strict, slanted):
 
 def _around(mask) -> tuple[slice, slice]:
     """The rows and columns of a piece's ink and one pixel round it (a glyph takes in that pixel)."""
-    (rows, columns), = ndimage.find_objects(mask.astype(np.uint8))
+    rows, columns = _box_of(mask)
     return (slice(max(rows.start - 1, 0), rows.stop + 1), slice(max(columns.start - 1, 0), columns.stop + 1))
 
 
@@ -767,7 +768,7 @@ def read(image, model=None, min_confidence=None) -> Reading:
     pieces = []
     for mask, (x0, x1), single in zip(masks, spans, singles):
         parts = [(single, mask)]
-        wide = x1 - x0 > max((APART_WIDE if apart else 1.3) * typical, 0.6 * height)
+        wide = x1 - x0 > max((APART_WIDE if apart else WIDE) * typical, 0.6 * height)
         strict = not apart and not wide and not single.typical and x1 - x0 > ATYPICAL_WIDE * height
         if (wide or strict) and _doubtful(single, mask):
             depth = 3 if x1 - x0 > 2.2 * height else 2 if x1 - x0 > 1.2 * height else 1
