@@ -34,7 +34,7 @@ PIECE_REACH = 0.6     # ...and reaches this far down the blob (not the top of a 
 ATYPICAL_WIDE = 0.6   # an atypical blob wider than this share of the digit height is tried as several
                       # even when no wider than the line's digits (a 1 touching a 6), into sure, typical pieces only
 WIDE = 1.3            # a blob this many times as wide as the line's sure digits is tried as several...
-APART = 0.15          # ...but in a line whose digits stand this share of the digit height apart (median gap),
+APART = 0.08          # ...but in a line whose digits stand this share of the digit height apart (median gap),
 APART_WIDE = 1.6      # ...only when this many times as wide
 ATYPICAL_COST = 2.0   # log-probability charged to a piece unlike any training digit (two merged ones)
 # The shape of each digit in MNIST's training set: mean and spread of log(width / height) of its ink.

@@ -182,21 +182,40 @@ def test_the_top_of_a_digit_is_not_cut_off_as_a_digit_of_its_own(mnist_train):
     assert sum(len(text) > 5 for text in readings) <= 1     # 4 of 20 read 886573 before
 
 
+def development_numbers(images, seed, wanted, kinds):
+    """The development set's numbers ``wanted`` (index in the last of ``kinds``), drawn again:
+    (picture, truth) pairs. Its numbers of each gap class in turn, 300 a class, from one random
+    generator."""
+    rng = np.random.default_rng(seed)
+    images, labels = images
+    found = []
+    for kind in kinds:
+        for k in range(300 if kind != kinds[-1] else max(wanted) + 1):
+            picks = rng.integers(0, len(images), rng.integers(2, 11))
+            picture = render_number([images[i, 0].numpy() for i in picks], rng, kind)
+            if kind == kinds[-1] and k in wanted:
+                found.append((picture, "".join(str(int(labels[i])) for i in picks)))
+    return found
+
+
 def test_an_odd_digit_among_digits_standing_apart_is_not_cut_in_two(mnist_train):
     """Numbers of validation digits written with wide gaps (the development set's, drawn again),
     each holding one digit unlike most (a flat 6, a 7 with a bar of its own) that was cut into two
     sure digits (1 and 0, 1 and 2): where the line's digits stand apart, a blob is one digit unless
     it is far wider than the others."""
-    _, (images, labels) = split_validation(*mnist_train)
-    right = 0
-    for seed, wanted in ((11, (13, 165)), (23, (36, 152, 177, 284))):
-        rng = np.random.default_rng(seed)
-        for k in range(max(wanted) + 1):
-            picks = rng.integers(0, len(images), rng.integers(2, 11))
-            picture = render_number([images[i, 0].numpy() for i in picks], rng, "wide")
-            if k in wanted:
-                right += digits.read(picture).text == "".join(str(int(labels[i])) for i in picks)
-    assert right >= 5                                       # 0 of 6 before
+    _, validation = split_validation(*mnist_train)
+    numbers = development_numbers(validation, 11, (13, 165), ["wide"]) \
+        + development_numbers(validation, 23, (36, 152, 177, 284), ["wide"])
+    assert sum(digits.read(picture).text == truth for picture, truth in numbers) >= 5   # 0 of 6 before
+
+
+def test_digits_a_little_apart_count_as_standing_apart(mnist_train):
+    """Numbers with narrow gaps (a twentieth to a fifth of the digit height between digits: the
+    development set's, drawn again), each holding one odd digit (a 9 with a filled loop, a flat 6,
+    a 4 whose strokes cross high) that was cut into two sure ones (0 and 1, 1 and 0, 3 and 1)."""
+    _, validation = split_validation(*mnist_train)
+    numbers = development_numbers(validation, 11, (16, 92, 121, 170), ["wide", "narrow"])
+    assert sum(digits.read(picture).text == truth for picture, truth in numbers) >= 3   # 0 of 4 before
 
 
 def test_a_one_touching_another_digit_is_read_as_two_digits(mnist_test):
