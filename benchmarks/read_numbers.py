@@ -5,7 +5,8 @@ backgrounds (digits.synth.render_number: sizes +-20 %, wandering baseline, paper
 tone, uneven light, noise, JPEG) with gaps from wide to narrow to touching to
 overlapping, and written one digit per box of a form's comb of printed boxes
 (digits.synth.render_in_boxes; also with only the boxes' walls printed), and with wide
-gaps on a notebook page's ruled or squared lines (render_number's ``paper``). For each
+gaps on a notebook page's ruled or squared lines (render_number's ``paper``), and with wide gaps
+along a line turned 3-10 degrees either way ("tilted", render_number's ``tilt``). For each
 class: exact-string accuracy and per-digit accuracy (1 - edit distance / length),
 for digits.read and for Tesseract (`tesseract --psm 7`, digits whitelisted) when it
 is installed.
@@ -31,16 +32,19 @@ from tables import markdown_table
 
 BOXES = {"boxes": False, "walls only": True}     # class name -> only the walls printed
 PAPERS = {"ruled page": "ruled", "squared page": "squared"}
-CLASSES = list(GAPS) + list(BOXES) + list(PAPERS)
+TILTED = (3.0, 10.0)      # "tilted": wide gaps, the line turned this many degrees either way
+CLASSES = list(GAPS) + list(BOXES) + list(PAPERS) + ["tilted"]
 
 
 def picture_of(glyphs, rng, kind: str):
-    """A number of these digits in one of the CLASSES: spaced by a gap class, in boxes, or
-    with wide gaps on a notebook page."""
+    """A number of these digits in one of the CLASSES: spaced by a gap class, in boxes, with
+    wide gaps on a notebook page, or with wide gaps along a line written at a slant."""
     if kind in BOXES:
         return render_in_boxes(glyphs, rng, walls_only=BOXES[kind])
     if kind in PAPERS:
         return render_number(glyphs, rng, "wide", paper=PAPERS[kind])
+    if kind == "tilted":
+        return render_number(glyphs, rng, "wide", tilt=rng.uniform(*TILTED) * rng.choice([-1, 1]))
     return render_number(glyphs, rng, kind)
 
 

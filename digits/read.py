@@ -64,6 +64,10 @@ SKEW_MAX = 5.0        # a photo of ruled or boxed writing tilted up to this many
 SKEW_LINE = 0.5       # ...by the tilt of a straight line spanning at least this share of the ink's width
 SKEW_GAIN = 1.3       # ...that gathers this many times more ink into one row than when read level
 LEVEL_SIDE = 1024     # (a large picture is turned at this longer side, not in full)
+TILT_MIN = 2.0        # writing that climbs or falls this many degrees along the line (no printed lines to
+TILT_MAX = 15.0       # ...go by), up to this many, is turned level first and read at a digit's full height,
+TILT_RISE = 0.3       # ...when its ends lie at least this share of the digit height apart (more than
+                      # handwriting's baseline wanders)
 RULE_SPAN = 0.9       # two or more lines this share of the picture wide are a ruled page's
 COLUMN_TALL = 1.5     # where a line crosses the picture, straight vertical lines this many digit heights
 COLUMN_SPAN = 0.8     # ...and this share of the picture's are the columns of squared paper
@@ -254,29 +258,70 @@ class _Leveller:
     (not the corners turned in), and boxes in it mapped back to the picture."""
 
     def __init__(self, full: np.ndarray, angle: float):
-        self.angle = angle
+        self.angle, self.top = angle, 0
         if angle:
             self.f = min(1.0, LEVEL_SIDE / max(full.shape))
             small = full if self.f == 1 else resized(full, self.f)
             self.shape = small.shape
             self.image = ndimage.rotate(small, angle, reshape=True, order=3, cval=float(np.median(small))).clip(0, 1)
             self.inside = ndimage.rotate(np.ones_like(small), angle, reshape=True, order=0, cval=0)
+            self.turned_rows = self.image.shape[0]       # (before keep_rows)
+
+    def keep_rows(self, top: int, bottom: int):
+        """Keep only the level picture's rows [top, bottom) (the band the writing lies in)."""
+        self.image, self.inside = self.image[top:bottom], self.inside[top:bottom]
+        self.top += top
 
     def box(self, left, top, right, bottom) -> tuple[float, float, float, float]:
         """A box in the level picture's pixels -> the box round it in the picture's own."""
         if not self.angle:
             return left, top, right, bottom
+        top, bottom = top + self.top, bottom + self.top
         t = np.radians(self.angle)
-        (h, w), (hr, wr) = self.shape, self.image.shape
+        (h, w), wr, hr = self.shape, self.image.shape[1], self.turned_rows
         x, y = np.meshgrid(np.array([left, right]) - wr / 2, np.array([top, bottom]) - hr / 2)
         ox, oy = x * np.cos(t) - y * np.sin(t) + w / 2, x * np.sin(t) + y * np.cos(t) + h / 2
         return ox.min() / self.f, oy.min() / self.f, ox.max() / self.f, oy.max() / self.f
 
 
+def _writing_tilt(masks, height: float, mask: np.ndarray) -> float:
+    """The tilt in degrees (positive: falling to the right) of a line of three or more digit
+    candidates written across the picture at a slant: the median slope between the middles of
+    each two at least a digit height apart. 0 when it is under TILT_MIN or over TILT_MAX degrees,
+    when the line's ends rise or fall less than TILT_RISE of the digit height, or when ``mask``
+    (the line's ink) holds printed lines (a ruled line, a form's walls), which the picture is
+    levelled by instead (_skew) or which are level."""
+    if len(masks) < 3:
+        return 0.0
+    boxes = [_box_of(m) for m in masks]
+    x = np.array([(cols.start + cols.stop) / 2 for _, cols in boxes])
+    y = np.array([(rows.start + rows.stop) / 2 for rows, _ in boxes])
+    i, j = np.triu_indices(len(x), 1)
+    far = np.abs(x[j] - x[i]) >= height
+    if not far.any():
+        return 0.0
+    slope = float(np.median((y[j] - y[i])[far] / (x[j] - x[i])[far]))
+    angle = float(np.degrees(np.arctan(slope)))
+    if not TILT_MIN <= abs(angle) <= TILT_MAX or abs(slope) * (x.max() - x.min()) < TILT_RISE * height:
+        return 0.0
+    if _runs(mask, int(2 * height)).any() or _runs(mask, int(WALL_TALL * height), vertical=True).any():
+        return 0.0
+    return angle
+
+
+def _levelled_ink(level: _Leveller, dark: bool) -> tuple[np.ndarray, float, np.ndarray]:
+    """The level picture at a line's working size, its scale, and its ink map (none in the
+    corners turned in, nor at the edges of the picture turned)."""
+    grey, scale = _rescale(level.image)
+    inside = ndimage.binary_erosion(_rescale(level.inside)[0] > 0.99, iterations=2)
+    return grey, scale, ink_map(grey, dark) * inside
+
+
 def _without_walls(mask: np.ndarray) -> np.ndarray:
     """``mask`` less the walls of a comb of boxes whose thin top and bottom the speckle filter
     lost (or that has none): straight vertical lines nearly as tall as all the line's ink,
-    clearly taller than its digits and reaching past them above and below, three or more evenly
+    clearly taller than its digits (those clear of the lines: a digit whose straight stroke is one,
+    cut off, would look short) and reaching past them above and below, three or more evenly
     spaced with ink between each two, or any far taller than the line's digits; they go whatever
     digit they touch. A 1 drawn straight and taller than its neighbours stands on their baseline,
     and stays."""
@@ -291,7 +336,10 @@ def _without_walls(mask: np.ndarray) -> np.ndarray:
     comps = _components(rest)[1]
     if not comps:
         return mask
-    height = _digit_height(comps)
+    labels, pieces = _components(mask)
+    on_lines = set(np.unique(labels[lines]).tolist())
+    clear = [c for i, c in enumerate(pieces, start=1) if i not in on_lines]
+    height = _digit_height(clear or comps)     # digits clear of the lines: not shortened by their removal
     tall = [sy for sy, _, _ in comps if sy.stop - sy.start >= 0.45 * height]
     found = sorted((((sx.start, sx.stop), sy) for sy, sx, _ in _components(lines)[1]), key=lambda f: f[0])
     walls = []
@@ -753,12 +801,22 @@ def read(image, model=None, min_confidence=None) -> Reading:
         return Reading("")
     level = _Leveller(full, _skew(_ink_mask(ink)))          # a tilted photo of ruled or boxed writing
     if level.angle:
-        grey, scale = _rescale(level.image)
-        inside = ndimage.binary_erosion(_rescale(level.inside)[0] > 0.99, iterations=2)
-        ink = ink_map(grey, dark) * inside                  # not the edges of the turned picture
+        grey, scale, ink = _levelled_ink(level, dark)
     masks, height, small = segment(ink, grey if dark else 1 - grey)
     if not masks:
         return Reading("")
+    if not level.angle and (tilt := _writing_tilt(masks, height, _ink_mask(ink))):
+        level = _Leveller(full, tilt)                       # writing across the picture at a slant
+        grey, scale, ink = _levelled_ink(level, dark)
+        found = segment(ink, grey if dark else 1 - grey)[0]
+        if found:                                           # read in the band it now lies in
+            rows, _ = _box_of(np.logical_or.reduce(found))
+            margin = 0.75 * (rows.stop - rows.start)
+            level.keep_rows(int(max(0, (rows.start - margin) / scale)), int((rows.stop + margin) / scale))
+            grey, scale, ink = _levelled_ink(level, dark)
+        masks, height, small = segment(ink, grey if dark else 1 - grey)
+        if not masks:
+            return Reading("")
     masks, singles = _with_small_digits(ink, masks, small, model)
     masks, singles = _join_broken(ink, masks, singles, height, model)
     spans = [_span(m) for m in masks]

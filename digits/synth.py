@@ -268,13 +268,15 @@ GAPS = {"wide": (0.25, 0.6), "narrow": (0.05, 0.2), "touching": (-0.06, 0.0), "o
 
 
 def render_number(glyphs, rng: np.random.Generator, gap: str = "wide", height: int = 40,
-                  polarity: str | None = "dark", paper: str | None = None) -> Image.Image:
+                  polarity: str | None = "dark", paper: str | None = None, tilt: float = 0.0) -> Image.Image:
     """MNIST digits (28x28 each, ink bright) written side by side as one number on paper.
 
     ``gap`` picks the spacing between the digits' ink, as a share of the digit height:
     wide, narrow, touching (boxes abut) or overlapping. Sizes vary by +-20 % and the
     baseline wanders, as in handwriting. ``paper`` "ruled" or "squared": a notebook's printed
     lines under the writing, 0.7-1.2 digit heights apart, 0.15-0.7 as dark as the pen.
+    ``tilt``: the line of writing (and its digits) turned by this many degrees on the paper
+    (positive: climbing to the right), as when written or photographed at a slant.
     """
     lo, hi = GAPS[gap]
     pieces = _written(glyphs, rng, height)
@@ -289,6 +291,8 @@ def render_number(glyphs, rng: np.random.Generator, gap: str = "wide", height: i
         np.maximum(region, piece[:region.shape[0], :region.shape[1]], out=region)
         x = max(0, x + piece.shape[1] + int(rng.uniform(lo, hi) * height))
     canvas = canvas[:, :x + margin]
+    if tilt:
+        canvas = ndimage.rotate(canvas, tilt, reshape=True, order=1, cval=0.0).clip(0, 1)
     if paper is not None:
         canvas = np.maximum(canvas, _notebook_lines(canvas.shape, rng, int(height * rng.uniform(0.7, 1.2)),
                                                     paper == "squared"))
