@@ -1,6 +1,7 @@
 """digits.read: a line of handwritten digits -> "2026".
 
-Segmentation by connected components (scipy.ndimage): ruled lines, underlines and
+Segmentation by connected components (scipy.ndimage): a photo tilted a few degrees is turned
+level by its ruled lines or boxes, or else by the slope of the writing; ruled lines, underlines and
 the boxes of a form are removed, specks and small separators (. , - :) ignored,
 pieces of one digit merged (a 5 whose bar floats free, a broken 4 or 7), and blobs
 too wide for one digit split where the classifier is most confident of the pieces
