@@ -23,7 +23,7 @@ from .runtime import runner
 from .preprocess import (_box_of, _otsu, dark_ink, frame, ink_map, open_image, page_of, percentiles, resized, to_grey,
                          working_size)
 
-LINE_HEIGHT = 96      # the line is rescaled to about this height before segmenting
+LINE_HEIGHT = 128     # the line is rescaled to about this height before segmenting
 MAX_WIDTH = 2400      # ...and at most this width
 LOOK_SIDE = 512       # the writing is first looked for in the picture shrunk to this side
 SURE = 0.8            # a blob read as one digit this confidently is not split
@@ -72,7 +72,7 @@ TILT_RISE = 0.3       # ...when its ends lie at least this share of the digit he
 RULE_SPAN = 0.9       # two or more lines this share of the picture wide are a ruled page's
 COLUMN_TALL = 1.5     # where a line crosses the picture, straight vertical lines this many digit heights
 COLUMN_SPAN = 0.8     # ...and this share of the picture's are the columns of squared paper
-CROSS_REACH = 6       # a stroke with ink this close above and below a ruled line crosses it
+CROSS_REACH = 8       # a stroke with ink this close (px) above and below a ruled line crosses it
 DOT = 0.3             # pieces smaller than this share of the digit height each way, stacked, are a colon
 SMALL = 0.3           # a short piece at least this share of the digit height each way may be a small digit
 FAINT = 0.5           # ink this share of the ink threshold, within FAINT_REACH px of the ink, is ink too
