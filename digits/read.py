@@ -800,13 +800,14 @@ def read(image, model=None, min_confidence=None) -> Reading:
     ink = ink_map(grey, dark)
     if float(ink.max()) < 0.08:
         return Reading("")
-    level = _Leveller(full, _skew(_ink_mask(ink)))          # a tilted photo of ruled or boxed writing
+    line_ink = _ink_mask(ink)
+    level = _Leveller(full, _skew(line_ink))                # a tilted photo of ruled or boxed writing
     if level.angle:
         grey, scale, ink = _levelled_ink(level, dark)
     masks, height, small = segment(ink, grey if dark else 1 - grey)
     if not masks:
         return Reading("")
-    if not level.angle and (tilt := _writing_tilt(masks, height, _ink_mask(ink))):
+    if not level.angle and (tilt := _writing_tilt(masks, height, line_ink)):
         level = _Leveller(full, tilt)                       # writing across the picture at a slant
         grey, scale, ink = _levelled_ink(level, dark)
         found = segment(ink, grey if dark else 1 - grey)[0]
