@@ -62,16 +62,21 @@ def _without_lost_walls(mask: np.ndarray, sy: slice, sx: slice, walls: list[floa
         mask[sy, cols] &= ~ndimage.binary_dilation(lost, structure=np.ones((1, 3), bool))
 
 
-def straight_runs(piece: np.ndarray, length: int, vertical: bool, wobble: int = WOBBLE) -> np.ndarray:
+def straight_runs(piece: np.ndarray, length: int, vertical: bool, wobble: int = WOBBLE,
+                  gap: int = 0) -> np.ndarray:
     """The pixels of ``piece`` on straight horizontal (or vertical) lines at least ``length``
     long, a line drawn a pixel off straight (a slightly tilted photo) included; ``wobble`` 1:
-    exactly straight (an opening by a line)."""
+    exactly straight (an opening by a line); ``gap``: a line broken by gaps up to this many
+    pixels long counts as whole (a faint printed line breaks where the threshold cuts it)."""
     axis = 0 if vertical else 1
     if length < 2 or length > piece.shape[axis]:
         return np.zeros_like(piece)
     length |= 1                                               # an odd window: min then max is an opening
     widened = piece if wobble < 2 else ndimage.binary_dilation(
         piece, structure=np.ones((1, wobble) if vertical else (wobble, 1), bool))
+    if gap > 0:                                               # a closing along the line bridges its gaps
+        bridged = ndimage.maximum_filter1d(widened.view(np.uint8), gap + 1, axis=axis, mode="constant")
+        widened = ndimage.minimum_filter1d(bridged, gap + 1, axis=axis, mode="nearest").astype(bool)
     core = ndimage.minimum_filter1d(widened.view(np.uint8), length, axis=axis, mode="constant")
     return ndimage.maximum_filter1d(core, length, axis=axis, mode="constant").astype(bool) & piece
 
@@ -119,6 +124,7 @@ def box_sides(mask: np.ndarray) -> np.ndarray | None:
 
 RULE_SIDE = 0.5       # a ruled page's lines run at least this share of the picture across...
 RULE_LONG = 3.0       # ...and this many times as long as the ink off them is big
+RULE_GAP = 4          # ...broken, perhaps, by gaps up to this many pixels (a faint line under the threshold)
 
 
 def ruling(mask: np.ndarray, side: float = RULE_SIDE, long: float = RULE_LONG,
@@ -131,27 +137,44 @@ def ruling(mask: np.ndarray, side: float = RULE_SIDE, long: float = RULE_LONG,
     margin, one line from edge to edge is printing whatever its length (``side`` near 1, ``long``
     0, ``rows`` 1). None when there are none, or when too little ink is left off them to be a digit."""
     h, w = mask.shape
-    if count_runs(np.count_nonzero(mask, axis=1) >= side * w) < rows:
+    if count_runs(np.count_nonzero(mask, axis=1) >= side * w - 2 * RULE_GAP) < rows:
         return None                                            # quick: too few rows hold a long line
     lines = _long_runs(mask, int(side * w), int(side * h), rows)
     if lines is None:
         return None
-    size = _size_off(mask, lines)
+    size = _size_off(mask, _with_dashes(mask, lines))
     if size is None:
         return None
     lines = _long_runs(mask, max(int(side * w), int(long * size)),
                        max(int(side * h), int(long * size)), rows)
-    return None if lines is None or _size_off(mask, lines) is None else lines
+    if lines is None:
+        return None
+    lines = _with_dashes(mask, lines)
+    return None if _size_off(mask, lines) is None else lines
+
+
+def _with_dashes(mask: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """``lines`` and the dashes left of them where a line broke for longer than a gap: pieces of
+    ``mask`` off the lines lying wholly in the rows of a horizontal line (columns of a vertical
+    one) and longer along it than twice their width. They are no part of a digit, nor of its size."""
+    h, w = mask.shape
+    line_rows = ndimage.binary_dilation(np.count_nonzero(lines, axis=1) >= 0.25 * w)
+    line_cols = ndimage.binary_dilation(np.count_nonzero(lines, axis=0) >= 0.25 * h)
+    labels, _ = ndimage.label(mask & ~lines)
+    dashes = [i for i, (sy, sx) in enumerate(ndimage.find_objects(labels), start=1)
+              if (line_rows[sy].all() and sx.stop - sx.start >= 2 * (sy.stop - sy.start))
+              or (line_cols[sx].all() and sy.stop - sy.start >= 2 * (sx.stop - sx.start))]
+    return lines | np.isin(labels, dashes) if dashes else lines
 
 
 def _long_runs(mask: np.ndarray, across: int, down: int, rows: int) -> np.ndarray | None:
     """Horizontal runs at least ``across`` long and vertical runs at least ``down`` long, widened
     by a pixel; None unless the horizontal ones lie in ``rows`` rows or more apart."""
-    lines = straight_runs(mask, across, vertical=False)
+    lines = straight_runs(mask, across, vertical=False, gap=RULE_GAP)
     if count_runs(lines.any(1)) < rows:
         return None                                            # a ruling has lines, not one bar
-    if mask.sum(0).max() >= down:
-        lines |= straight_runs(mask, down, vertical=True)
+    if mask.sum(0).max() >= down - 2 * RULE_GAP:
+        lines |= straight_runs(mask, down, vertical=True, gap=RULE_GAP)
     return ndimage.binary_dilation(lines) & mask
 
 

@@ -306,6 +306,39 @@ def test_the_lines_of_a_notebook_page_are_left_out(squared):
     assert difference(digits.preprocess(page(lines=True)), digits.preprocess(page(lines=False))) < 0.04
 
 
+def test_faint_notebook_lines_broken_by_short_gaps_are_left_out():
+    """A faint printed line breaks where the threshold cuts it (here every 45 px, for 3 px); the
+    pieces are still one line, neither framed with the digit nor taken for its strokes."""
+    def page(lines):
+        image = Image.new("RGB", (480, 400), (240, 235, 220))
+        image.paste(seven((72, 96), width=7), (204, 152))
+        draw = ImageDraw.Draw(image)
+        for y in range(28, 400, 52) if lines else ():
+            for x in range(0, 480, 45):
+                draw.line([(x, y), (x + 41, y)], fill=(150, 150, 165), width=2)
+        for x in range(22, 480, 52) if lines else ():
+            for y in range(0, 400, 45):
+                draw.line([(x, y), (x, y + 41)], fill=(150, 150, 165), width=2)
+        return image
+    assert difference(digits.preprocess(page(lines=True)), digits.preprocess(page(lines=False))) < 0.04
+
+
+def test_the_dash_left_where_a_printed_line_fades_goes_with_the_line():
+    """Where a ruled line fades for longer than a gap, what is left of it lies in the line's rows:
+    it goes with the line (the digit's size is measured without it), and the digit stays."""
+    from digits.lines import ruling
+    mask = np.zeros((128, 128), bool)
+    mask[[20, 21, 100, 101]] = True                      # two whole lines...
+    mask[60:62, :70] = True                              # ...and one that fades out at x = 70
+    mask[60:62, 90:] = True                              # and comes back as a dash
+    ring = np.zeros_like(mask)
+    ring[30:51, 40:57] = True
+    ring[32:49, 42:55] = False                           # a 0 between the lines
+    mask |= ring
+    lines = ruling(mask)
+    assert lines is not None and lines[60:62, 90:].all() and not (lines & ring).any()
+
+
 def test_a_seven_cropped_tight_keeps_its_bar():
     """A bar from edge to edge is the digit's when it is the only long line."""
     image = Image.new("RGB", (100, 140), (240, 235, 220))
