@@ -226,23 +226,13 @@ def ink_map(grey: np.ndarray, dark: bool | None = None) -> np.ndarray:
     grey = smooth
     k = max(3, min(grey.shape) // 3)
     if dark:
-        paper = _beyond_the_edge(ndimage.grey_closing, grey, k, 0.0)
+        paper = ndimage.grey_closing(grey, size=(k, k))
         flash = _flash_light(grey)
         if flash is not None:
             paper = np.minimum(paper, 1.05 * flash)
         return np.clip(1.0 - grey / np.maximum(paper, 0.02), 0, 1).astype(np.float32)
-    board = _beyond_the_edge(ndimage.grey_opening, grey, k, 1.0)
+    board = ndimage.grey_opening(grey, size=(k, k))
     return np.clip(grey - board, 0, 1).astype(np.float32)
-
-
-def _beyond_the_edge(operation, grey: np.ndarray, k: int, outside: float) -> np.ndarray:
-    """A k x k grey closing (opening) of ``grey`` with the world beyond its edge ``outside``,
-    darker (lighter) than any paper: so that light falling off towards the edge is followed
-    to the edge, where the window would otherwise carry the brighter paper further in over
-    the last k/2 pixels (a dim band along a photo's edge came out as ink)."""
-    pad = k // 2 + 1
-    padded = np.pad(grey, pad, constant_values=outside)
-    return operation(padded, size=(k, k), mode="nearest")[pad:-pad, pad:-pad]
 
 
 def dark_ink(grey: np.ndarray) -> bool:

@@ -339,19 +339,6 @@ def test_the_dash_left_where_a_printed_line_fades_goes_with_the_line():
     assert lines is not None and lines[60:62, 90:].all() and not (lines & ring).any()
 
 
-def test_light_falling_off_towards_an_edge_is_paper_not_ink():
-    """A photo whose light dims over its last sixth towards one edge (here by 30 of 225 levels):
-    the paper there is followed to the edge, not taken for a band of ink beside the digit."""
-    def photo(dim):
-        paper = np.full((360, 360), 225.0) - np.clip((np.arange(360) - 300) / 60, 0, 1)[:, None] * dim
-        paper += np.random.default_rng(0).normal(0, 3, paper.shape)
-        image = Image.fromarray(np.clip(paper, 0, 255).astype(np.uint8)).convert("RGB")
-        image.paste(seven((40, 54), ink=(80, 80, 80), paper=(225, 225, 225), width=4), (160, 130))
-        return image
-    assert difference(digits.preprocess(photo(dim=30)), digits.preprocess(photo(dim=0))) < 0.02
-    assert digits.predict(photo(dim=30))[0].digit == 7
-
-
 def test_a_seven_cropped_tight_keeps_its_bar():
     """A bar from edge to edge is the digit's when it is the only long line."""
     image = Image.new("RGB", (100, 140), (240, 235, 220))
