@@ -34,6 +34,7 @@ WALL_TALL = 1.15             # a printed wall left alone beside the digit: this 
 WALL_BEYOND = 0.1            # height, reaching this share of it past the digit above and below,
 WALL_THIN = 0.75             # at most this share of its strokes' width
 CUT_LINE = 0.95              # in a picture cut round the ink, lines this share of it across are printing
+EDGE_DEPTH = 0.15            # beyond the edge the paper continues as it lies this share of its window in
 
 
 class ImageError(ValueError):
@@ -226,13 +227,26 @@ def ink_map(grey: np.ndarray, dark: bool | None = None) -> np.ndarray:
     grey = smooth
     k = max(3, min(grey.shape) // 3)
     if dark:
-        paper = ndimage.grey_closing(grey, size=(k, k))
+        paper = _beyond_the_edge(ndimage.grey_closing, grey, k)
         flash = _flash_light(grey)
         if flash is not None:
             paper = np.minimum(paper, 1.05 * flash)
         return np.clip(1.0 - grey / np.maximum(paper, 0.02), 0, 1).astype(np.float32)
-    board = ndimage.grey_opening(grey, size=(k, k))
+    board = _beyond_the_edge(ndimage.grey_opening, grey, k)
     return np.clip(grey - board, 0, 1).astype(np.float32)
+
+
+def _beyond_the_edge(operation, grey: np.ndarray, k: int) -> np.ndarray:
+    """A k x k grey closing (opening) of ``grey`` seeing beyond the picture's edge the paper
+    just inside it (as it lies EDGE_DEPTH of the window in, so that a ruled line or a stroke
+    along the edge stays ink), rather than the picture mirrored: light that falls off towards
+    an edge is then followed to the edge, where the window would otherwise carry brighter
+    paper from further in over the last k/2 pixels (a dim band along the edge, taken for ink)."""
+    depth = min(max(1, int(EDGE_DEPTH * k)), (min(grey.shape) - 1) // 2)
+    pad = k // 2 + 1            # then "nearest" carries that paper on outwards, as it lies
+    padded = np.pad(grey[depth:grey.shape[0] - depth, depth:grey.shape[1] - depth], pad + depth, mode="edge")
+    padded[pad:-pad, pad:-pad] = grey
+    return operation(padded, size=(k, k), mode="nearest")[pad:-pad, pad:-pad]
 
 
 def dark_ink(grey: np.ndarray) -> bool:

@@ -25,7 +25,8 @@ from .preprocess import (_box_of, _otsu, dark_ink, frame, ink_map, open_image, p
 
 LINE_HEIGHT = 128     # the line is rescaled to about this height before segmenting
 MAX_WIDTH = 2400      # ...and at most this width
-LOOK_SIDE = 512       # the writing is first looked for in the picture shrunk to this side
+LOOK_SIDE = 512       # the writing is first looked for in the picture shrunk to this side,
+WRITING_PEAK = 0.5    # ...in pieces whose ink somewhere reaches this share of the strongest piece's
 SURE = 0.8            # a blob read as one digit this confidently is not split
 SPLIT_COST = 0.15     # log-probability a split must gain over reading the blob whole
 PIECE_COST = 0.1      # ...and each piece beyond two this much more (a digit cut in two can read as two sure ones)
@@ -146,7 +147,8 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     that part's (top, left), when the writing spans under a quarter of the picture's height (a
     number in the middle of a photographed page, which rescaling the whole picture to a line's
     height would shrink to a few pixels); None otherwise. Specks and ruled lines across a third
-    of the picture or more do not count as writing."""
+    of the picture or more do not count as writing, nor do pieces whose ink nowhere reaches
+    half the strongest's (the faint stretches of a ruled line, cut apart at the ink threshold)."""
     h, w = full.shape
     f = min(1.0, LOOK_SIDE / max(h, w))
     small = full if f == 1 else resized(full, f)
@@ -158,7 +160,10 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
         return None
     sizes = np.bincount(labels.ravel(), minlength=n + 1)
     sizes[0] = 0
-    rows, cols = np.nonzero((sizes >= 0.05 * sizes.max())[labels] & (labels > 0))
+    peaks = np.zeros(n + 1)
+    peaks[1:] = ndimage.maximum(ink, labels, np.arange(1, n + 1))
+    writing = (sizes >= 0.05 * sizes.max()) & (peaks >= WRITING_PEAK * peaks.max())
+    rows, cols = np.nonzero(writing[labels] & (labels > 0))
     if rows.size == 0 or rows.max() - rows.min() + 1 >= 0.25 * small.shape[0]:
         return None
     margin = 0.75 * (rows.max() - rows.min() + 1)

@@ -22,16 +22,16 @@ def photos(mnist_test):
 @pytest.mark.parametrize("condition", CONDITIONS)
 def test_harder_real_world_pictures_are_read(mnist_test, condition):
     """A shadow, pencil, ruled or squared paper, a printed box, a small digit in a large
-    photo: 20 test digits each, at most one wrong or refused."""
+    photo: 60 test digits each, at most four wrong or refused."""
     images, labels = mnist_test
     rng = np.random.default_rng(7)
     right = 0
-    for i in range(20):
+    for i in range(60):
         try:
             right += digits.predict(render_condition(images[i, 0].numpy(), rng, condition))[0].digit == labels[i]
         except digits.ImageError:
             pass
-    assert right >= 19
+    assert right >= 56
 
 
 @pytest.mark.parametrize("walls_only", [False, True], ids=["in its box", "between two walls"])

@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 
 import digits
-from digits.preprocess import stages, stroke_share, to_mnist
+from digits.preprocess import ink_map, stages, stroke_share, to_mnist
 from image_files import lit_by_a_flash, png_claiming
 
 
@@ -337,6 +337,28 @@ def test_the_dash_left_where_a_printed_line_fades_goes_with_the_line():
     mask |= ring
     lines = ruling(mask)
     assert lines is not None and lines[60:62, 90:].all() and not (lines & ring).any()
+
+
+def test_light_falling_off_towards_an_edge_is_paper_not_ink():
+    """A photo whose light dims over its last sixth towards one edge (here by 30 of 225 levels):
+    the paper there is followed to the edge, not taken for a band of ink beside the digit."""
+    def photo(dim):
+        paper = np.full((360, 360), 225.0) - np.clip((np.arange(360) - 300) / 60, 0, 1)[:, None] * dim
+        paper += np.random.default_rng(0).normal(0, 3, paper.shape)
+        image = Image.fromarray(np.clip(paper, 0, 255).astype(np.uint8)).convert("RGB")
+        image.paste(seven((40, 54), ink=(80, 80, 80), paper=(225, 225, 225), width=4), (160, 130))
+        return image
+    assert difference(digits.preprocess(photo(dim=30)), digits.preprocess(photo(dim=0))) < 0.02
+    assert digits.predict(photo(dim=30))[0].digit == 7
+
+
+def test_a_ruled_line_along_the_pictures_edge_stays_ink():
+    """Beyond the edge the paper continues as it lies a little way in, not as the edge row
+    itself: a 2-px line printed along the top edge is ink, as the same line further in is."""
+    paper = np.full((128, 128), 0.9, np.float32)
+    paper[:2] = paper[60:62] = 0.5
+    ink = ink_map(paper, dark=True)
+    assert ink[:2].min() > 0.4 and ink[60:62].min() > 0.4 and ink[10:50].max() < 0.02
 
 
 def test_a_seven_cropped_tight_keeps_its_bar():
