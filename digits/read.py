@@ -76,6 +76,7 @@ COLUMN_SPAN = 0.8     # ...and this share of the picture's are the columns of sq
 CROSS_REACH = 8       # a stroke with ink this close (px) above and below a ruled line crosses it
 DOT = 0.3             # pieces smaller than this share of the digit height each way, stacked, are a colon
 SMALL = 0.3           # a short piece at least this share of the digit height each way may be a small digit
+SMALL_SURE = 0.9      # ...kept when read as one surely and typically, or this surely if atypical (flat)
 FAINT = 0.5           # ink this share of the ink threshold, within FAINT_REACH px of the ink, is ink too
 FAINT_REACH = 2       # ...(a thin stroke drawn lightly breaks at the threshold: a 2's tail, a 3's top)
 RIM_TONE = 0.03       # a piece at the edge with a quarter of its surroundings this close to its own
@@ -754,10 +755,12 @@ def _span(mask) -> tuple[int, int]:
 
 def _with_small_digits(ink, masks, small, model):
     """The line's digit candidates and their readings, with those of the short pieces that read
-    as a digit surely and typically (a flat 2, a small 8) put in their place; the others (a
-    dash, a comma, a stray stroke) are left out."""
+    as a digit surely and typically (a small 8), or very surely (a flat 2 written small, which
+    framed 20 px wide is unlike most 2s), put in their place; the others (a dash, a comma, a
+    stray stroke) are left out."""
     readings = _classify(ink, masks + small, model)
-    small_digits = [(m, p) for m, p in zip(small, readings[len(masks):]) if p.typical and p.probability >= SURE]
+    small_digits = [(m, p) for m, p in zip(small, readings[len(masks):])
+                    if p.probability >= (SURE if p.typical else SMALL_SURE)]
     kept = sorted(list(zip(masks, readings)) + small_digits, key=lambda piece: _span(piece[0])[0])
     return [m for m, _ in kept], [p for _, p in kept]
 
