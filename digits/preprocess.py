@@ -772,14 +772,16 @@ def _straight_sided(region: np.ndarray) -> bool:
 
 
 def _with_margin(grey: np.ndarray, cleaned: np.ndarray) -> np.ndarray | None:
-    """A picture cropped tight round the digit (its largest piece of ink reaches three sides
-    or four) with a margin of paper added all round, a quarter of its longer side: the paper
-    is estimated by a filter wider than a stroke, which needs paper round every stroke. The
+    """A picture cropped tight round the digit (its ink, all pieces together, reaches three
+    sides or four) with a margin of paper added all round, a quarter of its longer side: the
+    paper is estimated by a filter wider than a stroke, which needs paper round every stroke.
+    (Bold strokes cropped tight come out of that filter hollow, in several pieces of which
+    none need reach three sides.) The
     paper's tone is the brightest tenth of the picture's edge (darkest for light ink), where
     the ink does not reach. None when the digit keeps clear of the edge."""
     if not (cleaned > 0.2).any():
         return None
-    rows, cols = _largest_piece(cleaned > 0.2)
+    rows, cols = _box_of(cleaned > 0.2)
     h, w = cleaned.shape
     if sum([rows.start <= 2, cols.start <= 2, rows.stop >= h - 2, cols.stop >= w - 2]) < 3 \
             or cols.stop - cols.start > 1.5 * (rows.stop - rows.start):       # a digit, not a form's line
