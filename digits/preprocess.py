@@ -476,8 +476,9 @@ def _from_the_edge(mask, labels, sizes, keep, boxes) -> np.ndarray | None:
     bar across most of the picture, taken only when a piece of ink clear of the edge, at
     least a quarter as heavy as the largest piece at the edge, is there to be the digit).
     How deep a stroke may be is measured on that piece when there is one (its thickest
-    point), else on all the ink (the middle of its strokes). Never more than 70 % of the ink:
-    a bold digit cropped tight touches the edge itself. None when nothing is taken."""
+    point), else on all the ink (the middle of its strokes). Without such a piece, never more
+    than 70 % of the ink: a bold digit cropped tight touches the edge itself (with one, the
+    thing taken may outweigh a thin digit). None when nothing is taken."""
     kept = np.flatnonzero(keep)
     at_edge = _touching_edge(labels, near=2)
     outer = [label for label in kept if label in at_edge]
@@ -508,9 +509,40 @@ def _from_the_edge(mask, labels, sizes, keep, boxes) -> np.ndarray | None:
         core = np.isin(pieces, list(_touching_edge(pieces)))
         if core.any():                                             # the solid part, grown back to its outline
             intruder |= (ndimage.distance_transform_edt(~core) <= reach + 1) & from_outer
-    if not intruder.any() or np.count_nonzero(ink & ~intruder) < 0.3 * np.count_nonzero(ink):
+    if not intruder.any() or (digit is None and np.count_nonzero(ink & ~intruder) < 0.3 * np.count_nonzero(ink)):
         return None
     return intruder
+
+
+def _without_tips_of_shade(grey: np.ndarray, cleaned: np.ndarray) -> np.ndarray:
+    """``cleaned`` without the pieces of ink that are only the tip of something coming in
+    from the edge, a finger holding the page: wider than the paper filter's window, such a
+    thing is taken for paper near the edge (beyond which the filter sees it continue) and
+    for ink only at its tip, clear of the edge, where _from_the_edge cannot see it. A piece
+    goes when the part of the picture as dark as its ink (within a quarter of the ink's
+    contrast with the paper) reaches the edge through pixels that are not its ink, and does
+    not hold the heaviest piece's ink, which always stays."""
+    labels, n = ndimage.label(cleaned > 0)
+    if n < 2:
+        return cleaned
+    weights = ndimage.sum(cleaned, labels, np.arange(1, n + 1))
+    heaviest = labels == int(np.argmax(weights)) + 1
+    tone = _median3(grey) if dark_ink(grey) else 1 - _median3(grey)     # dark = towards the ink
+    paper = float(percentiles(_sample(tone), [50])[0])
+    strong = cleaned > 0.5
+    tips = []
+    for label in np.flatnonzero(weights < weights.max()) + 1:
+        ink = (labels == label) & strong
+        if not ink.any():
+            continue
+        own = float(np.median(tone[ink]))
+        if paper - own < 0.08:
+            continue
+        alike, _ = ndimage.label(tone <= own + 0.25 * (paper - own))
+        region = np.isin(alike, np.unique(alike[ink])) & (alike > 0)
+        if _edge(region & ~ink, 2).any() and not (region & heaviest & strong).any():
+            tips.append(label)
+    return np.where(np.isin(labels, tips), 0, cleaned).astype(np.float32) if tips else cleaned
 
 
 def _box_frames(labels: np.ndarray, boxes: list, kept: np.ndarray) -> list[int]:
@@ -697,17 +729,17 @@ def stages(source) -> dict:
     if page is not None:
         full, grey = page[0], working_image(page[0])
     ink = ink_map(grey)
-    cleaned = clean(ink)
+    cleaned = _without_tips_of_shade(grey, clean(ink))
     closer = _around_ink(full, cleaned)
     if closer is not None:
         grey = working_image(closer)
         ink = ink_map(grey)
-        cleaned = clean(ink, cut_round=True)
+        cleaned = _without_tips_of_shade(grey, clean(ink, cut_round=True))
     margined = _with_margin(grey, cleaned)
     if margined is not None:
         grey = margined
         ink = ink_map(grey)
-        cleaned = clean(ink)
+        cleaned = _without_tips_of_shade(grey, clean(ink))
     cleaned = even_strokes(cleaned)
     return {"original": original, "grey": grey, "ink": ink, "cleaned": cleaned,
             "framed": frame(cleaned)}

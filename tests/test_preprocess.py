@@ -507,6 +507,30 @@ def test_a_finger_touching_the_digit_is_taken_off_it():
     assert digits.predict(held_by_a_finger(seven(), "bottom", touching=True))[0].digit == 7
 
 
+
+def with_a_finger_from_the_top(image, reach, radius, touching_x=0.8):
+    """The picture with a wide, light finger coming in from the top edge."""
+    picture = image.copy()
+    w, h = picture.size
+    r = radius * min(w, h)
+    ImageDraw.Draw(picture).rounded_rectangle([touching_x * w - r, -r, touching_x * w + r, reach * h],
+                                              radius=r, fill=(160, 128, 110))
+    return picture
+
+
+@pytest.mark.parametrize("reach, radius", [(0.12, 0.2), (0.18, 0.3)])
+def test_the_tip_of_a_wide_finger_clear_of_the_digit_is_not_framed_with_it(reach, radius):
+    """Wider than the paper filter, the finger is paper near the edge and ink only at its tip,
+    which is clear of the edge: it is followed back to the edge through its own tone."""
+    thin = seven((240, 320), width=4)
+    assert difference(to_mnist(with_a_finger_from_the_top(thin, reach, radius)), to_mnist(thin)) < 0.005
+
+
+def test_a_finger_heavier_than_the_thin_digit_it_touches_is_taken_off_it():
+    """The finger is most of the ink: with a piece clear of the edge to be the digit, it goes all the same."""
+    finger = with_a_finger_from_the_top(seven((240, 320), width=4), 0.25, 0.14)
+    assert digits.predict(finger)[0].digit == 7
+
 def test_the_desk_showing_in_a_corner_is_not_framed_with_the_digit():
     assert difference(to_mnist(with_desk_in_a_corner(seven())), to_mnist(seven())) < 0.03
 
