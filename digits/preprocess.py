@@ -750,7 +750,8 @@ def page_of(full: np.ndarray, grey: np.ndarray) -> tuple[np.ndarray, tuple[int, 
 
     The largest bright region, its holes (the writing) filled, is taken for a sheet when it
     covers over a third of the picture, is nearly rectangular (tilted a little: straight
-    sides), is nearly all bright itself (not a bold chalk digit with its holes filled), leaves
+    sides), is nearly all bright within (the paper inside a 0 or an 8 counts: not a bold chalk
+    digit with its holes filled), leaves
     the desk showing on at least two sides and meets it at a sharp edge (not the soft border
     of uneven light). ``grey`` is ``full`` at working size. Returns the full-resolution pixels
     of its bounding box, with the desk and the sheet's rim painted in the paper's tone, and
@@ -771,7 +772,7 @@ def page_of(full: np.ndarray, grey: np.ndarray) -> tuple[np.ndarray, tuple[int, 
     h, w = grey.shape
     margin = 0.02 * max(h, w)
     sides = sum([rows.start > margin, cols.start > margin, rows.stop < h - margin, cols.stop < w - margin])
-    if sides < 2 or area < grey.size / 3 or area < 0.75 * box or largest.sum() < 0.8 * area:
+    if sides < 2 or area < grey.size / 3 or area < 0.75 * box or np.count_nonzero(bright & sheet) < 0.8 * area:
         return None
     if not (_straight_sided(sheet[rows, cols]) and _straight_sided(sheet[rows, cols].T)):
         return None

@@ -384,6 +384,14 @@ def test_a_sheet_photographed_on_a_darker_desk_is_cut_out():
     assert difference(digits.preprocess(desk), digits.preprocess(seven((160, 180)))) < 0.03
 
 
+def test_a_sheet_with_a_large_zero_on_a_darker_desk_is_cut_out():
+    """The paper inside the 0 is a bright region of its own: it is still part of the sheet."""
+    page = Image.new("RGB", (160, 180), (240, 235, 220))
+    ImageDraw.Draw(page).ellipse([30, 25, 130, 155], outline=(20, 20, 40), width=10)
+    desk = Image.new("RGB", (220, 240), (70, 50, 35))
+    desk.paste(page, (30, 30))
+    assert difference(digits.preprocess(desk), digits.preprocess(page)) < 0.03
+
 def test_a_bold_light_digit_on_a_dark_board_is_not_taken_for_a_sheet():
     board = Image.new("RGB", (120, 120), (30, 30, 30))
     ImageDraw.Draw(board).ellipse([25, 15, 95, 105], outline=(240, 240, 240), width=22)
