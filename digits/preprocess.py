@@ -514,7 +514,7 @@ def _from_the_edge(mask, labels, sizes, keep, boxes) -> np.ndarray | None:
     return intruder
 
 
-def _without_tips_of_shade(grey: np.ndarray, cleaned: np.ndarray) -> np.ndarray:
+def _without_tips_of_shade(grey: np.ndarray, cleaned: np.ndarray, dark: bool) -> np.ndarray:
     """``cleaned`` without the pieces of ink that are only the tip of something coming in
     from the edge, a finger holding the page: wider than the paper filter's window, such a
     thing is taken for paper near the edge (beyond which the filter sees it continue) and
@@ -527,7 +527,7 @@ def _without_tips_of_shade(grey: np.ndarray, cleaned: np.ndarray) -> np.ndarray:
         return cleaned
     weights = ndimage.sum(cleaned, labels, np.arange(1, n + 1))
     heaviest = labels == int(np.argmax(weights)) + 1
-    tone = _median3(grey) if dark_ink(grey) else 1 - _median3(grey)     # dark = towards the ink
+    tone = _median3(grey) if dark else 1 - _median3(grey)               # low = towards the ink
     paper = float(percentiles(_sample(tone), [50])[0])
     strong = cleaned > 0.5
     tips = []
@@ -728,21 +728,26 @@ def stages(source) -> dict:
     page = page_of(full, grey)
     if page is not None:
         full, grey = page[0], working_image(page[0])
-    ink = ink_map(grey)
-    cleaned = _without_tips_of_shade(grey, clean(ink))
+    ink, cleaned = _cleaned(grey)
     closer = _around_ink(full, cleaned)
     if closer is not None:
         grey = working_image(closer)
-        ink = ink_map(grey)
-        cleaned = _without_tips_of_shade(grey, clean(ink, cut_round=True))
+        ink, cleaned = _cleaned(grey, cut_round=True)
     margined = _with_margin(grey, cleaned)
     if margined is not None:
         grey = margined
-        ink = ink_map(grey)
-        cleaned = _without_tips_of_shade(grey, clean(ink))
+        ink, cleaned = _cleaned(grey)
     cleaned = even_strokes(cleaned)
     return {"original": original, "grey": grey, "ink": ink, "cleaned": cleaned,
             "framed": frame(cleaned)}
+
+
+def _cleaned(grey: np.ndarray, cut_round: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The ink map of a working image and its cleaned ink (``clean``, then finger tips gone),
+    the polarity judged once for both."""
+    dark = dark_ink(grey)
+    ink = ink_map(grey, dark)
+    return ink, _without_tips_of_shade(grey, clean(ink, cut_round), dark)
 
 
 def page_of(full: np.ndarray, grey: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
