@@ -24,6 +24,10 @@ MIN_SIDE = 8                 # smaller images cannot hold a legible digit
 WORK_SIDE = 128              # images are shrunk to at most this side before cleaning...
 MIN_WORK_SIDE = 64           # ...and small ones enlarged to at least this, so 1-px strokes survive
 PAPER = 0.05                 # framed values below this are paper (exactly 0, as in MNIST)
+SCARCE = 0.03                # thumbnail tails closer than this to the paper: too little ink to tell
+FEW = 4                      # ...and then the ink is told by the picture's FEW darkest and brightest pixels
+SEARCH_SIDE = 3 * WORK_SIDE  # where nothing is found at working size, a second look at this side
+GRAIN = 4.0                  # ...where the ink found must be this many times the rest's strongest grain
 ZOOM = 0.3                   # ink spanning less of the working image than this is looked at closer
 THIN = 0.045                 # strokes narrower than this share of the digit's size (MNIST's are 0.05
 STROKE = 0.07                # to 0.15) are widened to this share, as MNIST's thinner ones
@@ -51,30 +55,31 @@ class TooLargeError(ImageError):
 
 # --------------------------------------------------------------------------- reading
 
-def open_image(source) -> Image.Image:
-    """A decoded PIL image from a path, bytes, file object, PIL image or numpy array."""
+def open_image(source, draft: int = WORK_SIDE * 2) -> Image.Image:
+    """A decoded PIL image from a path, bytes, file object, PIL image or numpy array. A
+    large JPEG is decoded at a reduced scale, still at least ``draft`` px on each side."""
     if isinstance(source, Image.Image):
         image = source
     elif isinstance(source, np.ndarray):
         return _from_array(source)
     elif isinstance(source, (bytes, bytearray, memoryview)):
-        image = _open_bytes(bytes(source), "the image bytes")
+        image = _open_bytes(bytes(source), "the image bytes", draft)
     elif isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
             raise ImageError(f"{path}: no such file")
         if path.stat().st_size > MAX_BYTES:
             raise TooLargeError(f"{path}: {path.stat().st_size:,} bytes is over the {MAX_BYTES:,}-byte limit")
-        image = _open_bytes(path.read_bytes(), str(path))
+        image = _open_bytes(path.read_bytes(), str(path), draft)
     elif hasattr(source, "read"):
-        image = _open_bytes(source.read(MAX_BYTES + 1), "the image file")
+        image = _open_bytes(source.read(MAX_BYTES + 1), "the image file", draft)
     else:
         raise ImageError(f"cannot read an image from a {type(source).__name__}")
     _check_size(image.size, "the image")
     return image
 
 
-def _open_bytes(data: bytes, name: str) -> Image.Image:
+def _open_bytes(data: bytes, name: str, draft: int = WORK_SIDE * 2) -> Image.Image:
     if not data:
         raise ImageError(f"{name}: empty, no image data")
     if len(data) > MAX_BYTES:
@@ -84,7 +89,7 @@ def _open_bytes(data: bytes, name: str) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             _check_size(image.size, name)          # before any pixel is decoded
-            image.draft("RGB", (WORK_SIDE * 2, WORK_SIDE * 2))   # JPEG: decode at reduced scale
+            image.draft("RGB", (draft, draft))                 # JPEG: decode at reduced scale
             ImageOps.exif_transpose(image, in_place=True)   # photos: honour the camera's orientation
                                                             # (in place: a copy of 12 MP costs 35 ms)
     except ImageError:
@@ -149,14 +154,14 @@ def to_grey(image: Image.Image) -> np.ndarray:
 
 # --------------------------------------------------------------------------- cleaning
 
-def working_size(grey: np.ndarray) -> np.ndarray:
-    """Rescale so the longer side lies between MIN_WORK_SIDE and WORK_SIDE: large pictures
+def working_size(grey: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
+    """Rescale so the longer side lies between MIN_WORK_SIDE and ``side``: large pictures
     are area-averaged down (speed), tiny ones enlarged (the cleaning filters are 3 px wide)."""
     h, w = grey.shape
     longer = max(h, w)
-    if MIN_WORK_SIDE <= longer <= WORK_SIDE:
+    if MIN_WORK_SIDE <= longer <= side:
         return grey
-    return resized(grey, (WORK_SIDE if longer > WORK_SIDE else MIN_WORK_SIDE) / longer)
+    return resized(grey, (side if longer > side else MIN_WORK_SIDE) / longer)
 
 
 def resized(grey: np.ndarray, f: float) -> np.ndarray:
@@ -167,8 +172,8 @@ def resized(grey: np.ndarray, f: float) -> np.ndarray:
     return np.asarray(Image.fromarray(grey, "F").resize(size, method), np.float32)
 
 
-def working_image(full: np.ndarray) -> np.ndarray:
-    """``full`` at working size, keeping strokes that shrinking would fade away.
+def working_image(full: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
+    """``full`` at working size (``side``), keeping strokes that shrinking would fade away.
 
     Averaging a large picture down (working_size) turns a pen line much thinner than the
     shrink factor (a drawing in a paint program, a fine pen scanned at high resolution) into
@@ -176,7 +181,7 @@ def working_image(full: np.ndarray) -> np.ndarray:
     at least twice as deep as the average does, the blocks' extremes are used instead: each
     stroke then keeps its full contrast, about a working pixel wide, and is widened to three.
     """
-    grey = working_size(full)
+    grey = working_size(full, side)
     block = int(max(full.shape) / max(grey.shape))
     if block < 3:                          # halving leaves a 1-px line half its contrast: ink_map copes
         return grey
@@ -271,9 +276,28 @@ def dark_ink(grey: np.ndarray) -> bool:
     if max(below, above) >= 0.08 and max(below, above) >= 2 * min(below, above):
         return below > above or _dark_under_uneven_light(grey)
     thumb = _thumbnail(grey)
-    flat = thumb - ndimage.median_filter(thumb, size=max(3, min(thumb.shape) // 3), mode="nearest")
-    lo, hi = percentiles(flat, [1, 99])
+    light = ndimage.median_filter(thumb, size=max(3, min(thumb.shape) // 3), mode="nearest")
+    lo, hi = percentiles(thumb - light, [1, 99])
+    if max(-lo, hi) < SCARCE:                  # too little ink to show in a tail: a small digit
+        few = _dark_among_few(grey, light)
+        if few is not None:
+            return few
     return -lo >= hi or _dark_under_uneven_light(grey)
+
+
+def _dark_among_few(grey: np.ndarray, light: np.ndarray) -> bool | None:
+    """Polarity of a digit that fills too little of the picture to reach its tones' outer
+    hundredth (a digit written at its usual size on a photographed or scanned page): its
+    tails of FEW pixels (a thousandth at most), once the light (``light``, the thumbnail's
+    median) is taken out at working size, when one reaches over twice as far as the other;
+    None when neither stands out (a bare board's grain)."""
+    h, w = grey.shape
+    lit = np.asarray(Image.fromarray(light, "F").resize((w, h), Image.Resampling.BILINEAR), np.float32)
+    tail = min(0.1, 100 * FEW / grey.size)                       # percent of the pixels
+    lo, hi = percentiles((grey - lit).ravel(), [tail, 100 - tail])
+    if max(-lo, hi) < 2 * min(-lo, hi):
+        return None
+    return -lo > hi
 
 
 def _edge(grey: np.ndarray, width: int = 2) -> np.ndarray:
@@ -719,11 +743,22 @@ def stages(source) -> dict:
 
     A sheet of paper photographed on a darker desk is cut out first; a digit that fills
     little of a large picture is found at working size, then cleaned again from the picture's
-    own pixels around it ("grey" is then that crop). Lines of a fine pen survive the shrink to
+    own pixels around it ("grey" is then that crop); one too small to find there is looked
+    for again at a finer scale (``_small_digit``). Lines of a fine pen survive the shrink to
     working size and are widened to an MNIST stroke ("cleaned" shows them widened).
     """
     original = open_image(source)
     full = to_grey(original)
+    try:
+        return _stages(original, full)
+    except NoDigitError:
+        closer = _small_digit(source, original, full)
+        if closer is None:
+            raise
+        return _stages(original, closer)
+
+
+def _stages(original: Image.Image, full: np.ndarray) -> dict:
     grey = working_image(full)
     page = page_of(full, grey)
     if page is not None:
@@ -827,6 +862,34 @@ def _with_margin(grey: np.ndarray, cleaned: np.ndarray) -> np.ndarray | None:
     edge = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     paper = percentiles(edge, [90 if dark_ink(grey) else 10])[0]
     return np.pad(grey, max(h, w) // 4, constant_values=paper)
+
+
+def _small_digit(source, original: Image.Image, full: np.ndarray) -> np.ndarray | None:
+    """A second, finer look for a digit too small to find at working size (one written at
+    its usual size on a photographed or scanned page, a few hundredths of the picture's
+    side): a large JPEG decoded at a larger scale than at first, a search at SEARCH_SIDE for
+    the largest piece of ink over a quarter of the strongest that reaches half of it, and
+    the picture's pixels around that piece (as _around_ink). None when the picture has no
+    more pixels to offer, or when that ink is under GRAIN times the strongest grain of the
+    rest (a bare board's noise)."""
+    if original.format == "JPEG" and isinstance(source, (bytes, bytearray, memoryview, str, Path)):
+        finer = open_image(source, draft=SEARCH_SIDE * 2)       # bytes and files can be read again
+        if finer.size != original.size:
+            full = to_grey(finer)
+    if max(full.shape) < 1.5 * WORK_SIDE:
+        return None
+    ink = ink_map(working_image(full, SEARCH_SIDE))
+    peak = float(ink.max())
+    if peak < 0.08:
+        return None
+    pieces, n = ndimage.label(ink > 0.25 * peak)
+    sizes = np.bincount(pieces.ravel(), minlength=n + 1)
+    sizes[1:][np.asarray(ndimage.maximum(ink, pieces, np.arange(1, n + 1))) < 0.5 * peak] = 0
+    largest = pieces == np.argmax(sizes[1:]) + 1
+    around = ndimage.binary_dilation(largest, iterations=3)
+    if around.all() or np.median(ink[largest]) < GRAIN * percentiles(_sample(ink[~around]), [99.5])[0]:
+        return None
+    return _around_ink(full, largest.astype(np.float32))
 
 
 def _around_ink(full: np.ndarray, cleaned: np.ndarray) -> np.ndarray | None:

@@ -1,5 +1,5 @@
 """Image files for tests, made in memory: PNG bytes of an array, a PNG that lies about its size,
-and a picture lit by a flash."""
+a picture lit by a flash and a photographed page with a small digit on it."""
 import io
 import struct
 import zlib
@@ -31,3 +31,22 @@ def lit_by_a_flash(picture: Image.Image, strength: float) -> Image.Image:
     yy, xx = np.mgrid[0:h, 0:w]
     falloff = 1 - strength * ((yy - h / 2) ** 2 + (xx - w / 2) ** 2) / ((h / 2) ** 2 + (w / 2) ** 2)
     return Image.fromarray((lit * falloff[..., None]).astype(np.uint8))
+
+
+def on_a_photographed_page(digit: np.ndarray, rng: np.random.Generator, height: float) -> bytes:
+    """JPEG bytes of a phone-sized photo of a page (1,200-2,400 px, 4:3) with an MNIST digit
+    (bright ink, 28x28) written on it in dark ink ``height`` of the page's longer side tall,
+    light falling across the page and sensor noise."""
+    w = int(rng.integers(1200, 2400))
+    h = w * 3 // 4
+    side = int(height * w / 0.75)                        # MNIST's 28 px box is 20 px of digit
+    glyph = np.asarray(Image.fromarray(digit).resize((side, side), Image.Resampling.BICUBIC), np.float32) / 255
+    coverage = np.zeros((h, w), np.float32)
+    top, left = int(rng.integers(0, h - side)), int(rng.integers(0, w - side))
+    coverage[top:top + side, left:left + side] = glyph.clip(0, 1)
+    light = 1 - rng.uniform(0.05, 0.3) * np.linspace(0, 1, w)[None, :]
+    paper, ink = rng.uniform(200, 245), rng.uniform(20, 70)
+    page = (paper * (1 - coverage) + ink * coverage) * light + rng.normal(0, rng.uniform(2, 8), (h, w))
+    buffer = io.BytesIO()
+    Image.fromarray(page.clip(0, 255).astype(np.uint8)).convert("RGB").save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
