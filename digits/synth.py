@@ -112,7 +112,7 @@ def _lines(shape, step: int, offset: int, width: int, strength: float, squared: 
 CONDITIONS = ("shadow", "pencil", "lined paper", "squared paper", "boxed", "form line", "small in a large photo",
               "paper on a desk", "thin pen drawing", "tightly cropped", "flash", "circled", "finger at the edge",
               "desk in a corner", "specks of dust", "cropped from a form's box",
-              "notebook page")
+              "notebook page", "written small on a page")
 
 
 def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str) -> Image.Image:
@@ -129,7 +129,8 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
     one box of a form's row of printed boxes cropped round the digit, the box often touching it
     (a third of them with only the walls printed: render_in_boxes), or a photo of a notebook
     page, ruled or squared in lines as dark as 0.15-0.7 of the pen, the digit about one line
-    high and an eighth to a third of the photo's side."""
+    high and an eighth to a third of the photo's side, or a digit written at its usual size
+    on a page photographed whole (1,000-2,400 px, the digit 2-6 % of the longer side)."""
     if condition == "shadow":
         picture = np.asarray(render(digit, rng, "dark"), np.float32)
         h, w = picture.shape[:2]
@@ -261,6 +262,16 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
         return photograph(np.maximum(coverage, lines), rng, "dark")
     if condition == "cropped from a form's box":
         return render_in_boxes([digit], rng, height=int(rng.integers(30, 90)), walls_only=rng.random() < 1 / 3)
+    if condition == "written small on a page":
+        long_side = int(rng.integers(1000, 2400))
+        short = int(long_side / rng.choice([4 / 3, 2 ** 0.5]))
+        h, w = (long_side, short) if rng.random() < 0.5 else (short, long_side)
+        height = int(long_side * rng.uniform(0.02, 0.06))
+        glyph = _glyph(digit, height)
+        grow = int(height * rng.uniform(0, 0.06))                  # pens from fine to bold
+        if grow > 1:
+            glyph = ndimage.grey_dilation(glyph, size=(grow, grow))
+        return photograph(ndimage.gaussian_filter(_placed(glyph, h, w, rng), 1.0), rng, "dark")
     raise ValueError(f"unknown condition {condition!r}; one of {', '.join(CONDITIONS)}")
 
 
