@@ -24,6 +24,7 @@ MIN_SIDE = 8                 # smaller images cannot hold a legible digit
 WORK_SIDE = 128              # images are shrunk to at most this side before cleaning...
 MIN_WORK_SIDE = 64           # ...and small ones enlarged to at least this, so 1-px strokes survive
 PAPER = 0.05                 # framed values below this are paper (exactly 0, as in MNIST)
+NO_INK = 0.08                # ink maps never stronger than this hold no ink (8 % contrast)
 SCARCE = 0.03                # thumbnail tails closer than this to the paper: too little ink to tell
 FEW = 4                      # ...and then the ink is told by the picture's FEW darkest and brightest pixels
 SEARCH_SIDE = 3 * WORK_SIDE  # where nothing is found at working size, a second look at this side
@@ -411,7 +412,7 @@ def clean(ink: np.ndarray, cut_round: bool = False) -> np.ndarray:
     ``cut_round``: the picture was cut round the ink with a margin (_around_ink), so straight
     lines from edge to edge are printing."""
     peak = float(ink.max())
-    if peak < 0.08:                      # less than 8 % contrast anywhere: no ink
+    if peak < NO_INK:                    # less than 8 % contrast anywhere: no ink
         raise NoDigitError("no digit found: the image holds no ink (blank or flat)")
     mask = ink > _otsu(ink)
     labels, sizes, keep = _pieces(mask)
@@ -880,7 +881,7 @@ def _small_digit(source, original: Image.Image, full: np.ndarray) -> np.ndarray 
         return None
     ink = ink_map(working_image(full, SEARCH_SIDE))
     peak = float(ink.max())
-    if peak < 0.08:
+    if peak < NO_INK:
         return None
     pieces, n = ndimage.label(ink > 0.25 * peak)
     sizes = np.bincount(pieces.ravel(), minlength=n + 1)

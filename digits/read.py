@@ -20,8 +20,8 @@ from scipy import ndimage
 from .predict import Prediction, classify, threshold_of
 from .lines import FRAME_WALL, count_runs, crossed, straight_runs, without_frames
 from .runtime import runner
-from .preprocess import (_box_of, _otsu, dark_ink, frame, ink_map, open_image, page_of, percentiles, resized, to_grey,
-                         working_size)
+from .preprocess import (NO_INK, _box_of, _otsu, dark_ink, frame, ink_map, open_image, page_of, percentiles, resized,
+                         to_grey, working_size)
 
 LINE_HEIGHT = 128     # the line is rescaled to about this height before segmenting
 MAX_WIDTH = 2400      # ...and at most this width
@@ -154,7 +154,7 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     f = min(1.0, LOOK_SIDE / max(h, w))
     small = full if f == 1 else resized(full, f)
     ink = ink_map(small)
-    if float(ink.max()) < 0.08:
+    if float(ink.max()) < NO_INK:
         return None
     labels, n = ndimage.label(_without_lines(_ink_mask(ink), max(3, small.shape[1] // 3)))
     if n == 0:
@@ -806,7 +806,7 @@ def read(image, model=None, min_confidence=None) -> Reading:
     grey, scale = _rescale(full)
     dark = dark_ink(grey)
     ink = ink_map(grey, dark)
-    if float(ink.max()) < 0.08:
+    if float(ink.max()) < NO_INK:
         return Reading("")
     line_ink = _ink_mask(ink)
     level = _Leveller(full, _skew(line_ink))                # a tilted photo of ruled or boxed writing
