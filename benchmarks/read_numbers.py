@@ -6,7 +6,9 @@ tone, uneven light, noise, JPEG) with gaps from wide to narrow to touching to
 overlapping, and written one digit per box of a form's comb of printed boxes
 (digits.synth.render_in_boxes; also with only the boxes' walls printed), and with wide
 gaps on a notebook page's ruled or squared lines (render_number's ``paper``), and with wide gaps
-along a line turned 3-10 degrees either way ("tilted", render_number's ``tilt``). For each
+along a line turned 3-10 degrees either way ("tilted", render_number's ``tilt``), and with wide
+gaps on a ruled or squared notebook page photographed round the number, which spans 15-50 % of
+the picture's width ("page photo", render_number's ``page``). For each
 class: exact-string accuracy and per-digit accuracy (1 - edit distance / length),
 for digits.read and for Tesseract (`tesseract --psm 7`, digits whitelisted) when it
 is installed.
@@ -33,18 +35,23 @@ from tables import markdown_table
 BOXES = {"boxes": False, "walls only": True}     # class name -> only the walls printed
 PAPERS = {"ruled page": "ruled", "squared page": "squared"}
 TILTED = (3.0, 10.0)      # "tilted": wide gaps, the line turned this many degrees either way
-CLASSES = list(GAPS) + list(BOXES) + list(PAPERS) + ["tilted"]
+PAGE = (0.15, 0.5)        # "page photo": the number spans this share of the picture's width
+CLASSES = list(GAPS) + list(BOXES) + list(PAPERS) + ["tilted", "page photo"]
 
 
 def picture_of(glyphs, rng, kind: str):
     """A number of these digits in one of the CLASSES: spaced by a gap class, in boxes, with
-    wide gaps on a notebook page, or with wide gaps along a line written at a slant."""
+    wide gaps on a notebook page (cut round the line, or photographed round it), or with wide
+    gaps along a line written at a slant."""
     if kind in BOXES:
         return render_in_boxes(glyphs, rng, walls_only=BOXES[kind])
     if kind in PAPERS:
         return render_number(glyphs, rng, "wide", paper=PAPERS[kind])
     if kind == "tilted":
         return render_number(glyphs, rng, "wide", tilt=rng.uniform(*TILTED) * rng.choice([-1, 1]))
+    if kind == "page photo":
+        return render_number(glyphs, rng, "wide", paper=str(rng.choice(list(PAPERS.values()))),
+                             page=rng.uniform(*PAGE))
     return render_number(glyphs, rng, kind)
 
 

@@ -147,8 +147,8 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     """The part of the picture holding the writing, with a margin of 3/4 of its height, and
     that part's (top, left), when the writing spans under a quarter of the picture's height (a
     number in the middle of a photographed page, which rescaling the whole picture to a line's
-    height would shrink to a few pixels); None otherwise. Specks and ruled lines across a third
-    of the picture or more do not count as writing, nor do pieces whose ink nowhere reaches
+    height would shrink to a few pixels); None otherwise. Specks and a page's printed lines
+    (_without_printed_lines) do not count as writing, nor do pieces whose ink nowhere reaches
     half the strongest's (the faint stretches of a ruled line, cut apart at the ink threshold)."""
     h, w = full.shape
     f = min(1.0, LOOK_SIDE / max(h, w))
@@ -156,7 +156,7 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     ink = ink_map(small)
     if float(ink.max()) < NO_INK:
         return None
-    labels, n = ndimage.label(_without_lines(_ink_mask(ink), max(3, small.shape[1] // 3)))
+    labels, n = ndimage.label(_without_printed_lines(ink))
     if n == 0:
         return None
     sizes = np.bincount(labels.ravel(), minlength=n + 1)
@@ -171,6 +171,23 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     top, bottom = int(max(0, (rows.min() - margin) / f)), int(min(h, (rows.max() + 1 + margin) / f))
     left, right = int(max(0, (cols.min() - margin) / f)), int(min(w, (cols.max() + 1 + margin) / f))
     return full[top:bottom, left:right], (top, left)
+
+
+def _without_printed_lines(ink: np.ndarray) -> np.ndarray:
+    """The ink of a page (its ink map) less the straight lines across a third of it or more, or
+    down a third of it (a ruled or squared page's), strokes that cross them kept whole. The lines
+    are looked for in the ink at FAINT of the threshold: a faint printed line breaks up at the
+    threshold itself, and its pieces would pass for writing. Writing tall enough to hold a stroke
+    down a third of the picture fills it anyway."""
+    threshold = _ink_threshold(ink)
+    mask, faint = ink > threshold, ink > FAINT * threshold
+    h, w = mask.shape
+    across = mask & ndimage.binary_dilation(ndimage.binary_opening(faint, structure=np.ones((1, max(3, w // 3)), bool)),
+                                            structure=np.ones((3, 1), bool))
+    down = mask & ndimage.binary_dilation(ndimage.binary_opening(faint, structure=np.ones((max(3, h // 3), 1), bool)),
+                                          structure=np.ones((1, 3), bool))
+    rest = mask & ~across & ~down
+    return rest | crossed(across, rest, CROSS_REACH) | crossed(down, rest, CROSS_REACH, vertical=True)
 
 
 def _without_rules(mask: np.ndarray, digit_height: float, across: np.ndarray) -> np.ndarray:

@@ -279,7 +279,8 @@ GAPS = {"wide": (0.25, 0.6), "narrow": (0.05, 0.2), "touching": (-0.06, 0.0), "o
 
 
 def render_number(glyphs, rng: np.random.Generator, gap: str = "wide", height: int = 40,
-                  polarity: str | None = "dark", paper: str | None = None, tilt: float = 0.0) -> Image.Image:
+                  polarity: str | None = "dark", paper: str | None = None, tilt: float = 0.0,
+                  page: float | None = None) -> Image.Image:
     """MNIST digits (28x28 each, ink bright) written side by side as one number on paper.
 
     ``gap`` picks the spacing between the digits' ink, as a share of the digit height:
@@ -288,6 +289,8 @@ def render_number(glyphs, rng: np.random.Generator, gap: str = "wide", height: i
     lines under the writing, 0.7-1.2 digit heights apart, 0.15-0.7 as dark as the pen.
     ``tilt``: the line of writing (and its digits) turned by this many degrees on the paper
     (positive: climbing to the right), as when written or photographed at a slant.
+    ``page``: the number spans only this share of the picture's width, anywhere on a page
+    photographed round it (half to as tall as wide; with ``paper``, its lines cover it all).
     """
     lo, hi = GAPS[gap]
     pieces = _written(glyphs, rng, height)
@@ -302,6 +305,9 @@ def render_number(glyphs, rng: np.random.Generator, gap: str = "wide", height: i
         np.maximum(region, piece[:region.shape[0], :region.shape[1]], out=region)
         x = max(0, x + piece.shape[1] + int(rng.uniform(lo, hi) * height))
     canvas = canvas[:, :x + margin]
+    if page is not None:
+        width = int(canvas.shape[1] / page)
+        canvas = _placed(canvas, max(canvas.shape[0], int(width * rng.uniform(0.5, 1.0))), width, rng)
     if tilt:
         canvas = ndimage.rotate(canvas, tilt, reshape=True, order=1, cval=0.0).clip(0, 1)
     if paper is not None:

@@ -489,6 +489,24 @@ def test_numbers_on_a_notebook_page_are_read_without_its_lines(mnist_test, paper
     assert right >= least
 
 
+@pytest.mark.parametrize("paper, least", [("squared", 27), ("ruled", 27)])
+def test_a_number_on_a_notebook_page_photographed_round_it_is_read(mnist_test, paper, least):
+    """A number spanning 15-50 % of a photo of a notebook page. A faint printed line breaks up
+    at the ink threshold, and the pieces of squared paper's columns, straight down the page,
+    had passed for writing as tall as the page: the page was then read whole, shrunk to a
+    line's height, and its columns read as 1s (squared: 10 of 30 right before, 30 now; ruled 29)."""
+    images, labels = mnist_test
+    picks = clear_digits(mnist_test, 40, start=1200)
+    rng = np.random.default_rng(1)
+    right = 0
+    for _ in range(30):
+        chosen = rng.choice(picks, int(rng.integers(2, 8)), replace=False)
+        picture = render_number([images[i, 0].numpy() for i in chosen], rng, paper=paper,
+                                page=rng.uniform(0.15, 0.5))
+        right += digits.read(picture).text == "".join(str(int(labels[i])) for i in chosen)
+    assert right >= least
+
+
 def test_digits_in_a_forms_boxes_are_read_without_the_boxes(mnist_test):
     """The walls of a comb of printed boxes (a postcode, a date on a form) are straight lines,
     not 1s: they read as 1s before (23 of 40 such numbers right, 37 now)."""
