@@ -27,6 +27,8 @@ LINE_HEIGHT = 128     # the line is rescaled to about this height before segment
 MAX_WIDTH = 2400      # ...and at most this width
 LOOK_SIDE = 512       # the writing is first looked for in the picture shrunk to this side,
 WRITING_PEAK = 0.5    # ...in pieces whose ink somewhere reaches this share of the strongest piece's
+FINE_WRITING = 16     # ...and looked for again at twice that side where it is under this many px tall there
+EDGE_LINE = 3         # a flat piece along the top or bottom this many px tall or less is a line cut by the crop
 SURE = 0.8            # a blob read as one digit this confidently is not split
 SPLIT_COST = 0.15     # log-probability a split must gain over reading the blob whole
 PIECE_COST = 0.1      # ...and each piece beyond two this much more (a digit cut in two can read as two sure ones)
@@ -147,11 +149,30 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     """The part of the picture holding the writing, with a margin of 3/4 of its height, and
     that part's (top, left), when the writing spans under a quarter of the picture's height (a
     number in the middle of a photographed page, which rescaling the whole picture to a line's
-    height would shrink to a few pixels); None otherwise. Specks and a page's printed lines
-    (_without_printed_lines) do not count as writing, nor do pieces whose ink nowhere reaches
-    half the strongest's (the faint stretches of a ruled line, cut apart at the ink threshold)."""
+    height would shrink to a few pixels); None otherwise. The writing is looked for in the
+    picture shrunk to LOOK_SIDE, and again at twice that where it seems under FINE_WRITING px
+    tall there (a number written small on a large photo of a ruled page, its digits crossed by
+    lines a few pixels apart). Specks and a page's printed lines (_without_printed_lines) do not
+    count as writing, nor do pieces whose ink nowhere reaches half the strongest's (the faint
+    stretches of a ruled line, cut apart at the ink threshold)."""
     h, w = full.shape
-    f = min(1.0, LOOK_SIDE / max(h, w))
+    box = _writing_box(full, LOOK_SIDE)
+    if box is not None and box[1] - box[0] < FINE_WRITING * max(h, w) / LOOK_SIDE and max(h, w) > LOOK_SIDE:
+        box = _writing_box(full, 2 * LOOK_SIDE)
+    if box is None:
+        return None
+    top, bottom, left, right = box
+    margin = 0.75 * (bottom - top)
+    top, bottom = int(max(0, top - margin)), int(min(h, bottom + margin))
+    left, right = int(max(0, left - margin)), int(min(w, right + margin))
+    return full[top:bottom, left:right], (top, left)
+
+
+def _writing_box(full: np.ndarray, side: int) -> tuple[float, float, float, float] | None:
+    """(top, bottom, left, right) in ``full``'s pixels of the writing found in the picture shrunk
+    to ``side``, when it spans under a quarter of the picture's height; None otherwise."""
+    h, w = full.shape
+    f = min(1.0, side / max(h, w))
     small = full if f == 1 else resized(full, f)
     ink = ink_map(small)
     if float(ink.max()) < NO_INK:
@@ -167,10 +188,7 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     rows, cols = np.nonzero(writing[labels] & (labels > 0))
     if rows.size == 0 or rows.max() - rows.min() + 1 >= 0.25 * small.shape[0]:
         return None
-    margin = 0.75 * (rows.max() - rows.min() + 1)
-    top, bottom = int(max(0, (rows.min() - margin) / f)), int(min(h, (rows.max() + 1 + margin) / f))
-    left, right = int(max(0, (cols.min() - margin) / f)), int(min(w, (cols.max() + 1 + margin) / f))
-    return full[top:bottom, left:right], (top, left)
+    return rows.min() / f, (rows.max() + 1) / f, cols.min() / f, (cols.max() + 1) / f
 
 
 def _without_printed_lines(ink: np.ndarray) -> np.ndarray:
@@ -431,6 +449,7 @@ def segment(ink: np.ndarray, tone: np.ndarray | None = None) -> tuple[list[np.nd
     if tone is not None:
         mask &= ~_rims(mask, tone)
     mask = _without_walls(without_frames(mask))
+    mask &= ~_lines_along_the_edge(mask)
     labels, comps = _components(mask)
     if not comps:
         return [], 0.0, []
@@ -462,6 +481,21 @@ def segment(ink: np.ndarray, tone: np.ndarray | None = None) -> tuple[list[np.nd
     if groups:   # measured again on the candidates, now that the pieces of a digit are together
         height = float(np.median([g["y1"] - g["y0"] for g in groups]))
     return [np.isin(labels, g["labels"]) for g in groups], height, [np.isin(labels, p["labels"]) for p in small]
+
+
+def _lines_along_the_edge(mask: np.ndarray) -> np.ndarray:
+    """Pieces lying along the top or bottom of the picture, at most EDGE_LINE px tall and three
+    times as wide: a ruled line that the crop round the writing cut through. Broken into
+    stretches, none long enough to be taken for a ruled line, they would be counted with the
+    digits above or below them and make them seem as tall as the picture."""
+    labels, n = ndimage.label(mask)
+    if n == 0:
+        return np.zeros_like(mask)
+    h = mask.shape[0]
+    flat = [i for i, (sy, sx) in enumerate(ndimage.find_objects(labels), start=1)
+            if (sy.start == 0 or sy.stop == h) and sy.stop - sy.start <= EDGE_LINE
+            and sx.stop - sx.start >= 3 * (sy.stop - sy.start)]
+    return np.isin(labels, flat)
 
 
 def _digit_height(comps) -> float:

@@ -507,6 +507,39 @@ def test_a_number_on_a_notebook_page_photographed_round_it_is_read(mnist_test, p
     assert right >= least
 
 
+def test_a_number_written_small_on_a_large_photo_of_a_ruled_page_is_read(mnist_test):
+    """8-10 digits spanning 12-20 % of a 1,500-3,000 px photo: shrunk to 512 px to find them,
+    the digits are a few pixels tall between lines as close, so they are looked for again at
+    1,024 px (6 of 10 right before)."""
+    images, labels = mnist_test
+    picks = clear_digits(mnist_test, 40, start=2000)
+    rng = np.random.default_rng(2)
+    right = 0
+    for _ in range(10):
+        chosen = rng.choice(picks, int(rng.integers(8, 11)), replace=False)
+        picture = render_number([images[i, 0].numpy() for i in chosen], rng, paper="ruled",
+                                page=rng.uniform(0.12, 0.2))
+        right += digits.read(picture).text == "".join(str(int(labels[i])) for i in chosen)
+    assert right >= 8
+
+
+@pytest.mark.parametrize("row", [0, -1])
+def test_a_broken_line_along_the_top_or_bottom_edge_is_no_part_of_the_digits(mnist_test, row):
+    """A crop round the writing that cuts through a ruled line: its stretches were counted with
+    the digits below them, which then seemed as tall as the picture (along the top, none of 10
+    right before; along the bottom an underline's rule already took it)."""
+    right = 0
+    for k in range(10):
+        picture, truth = number(mnist_test, clear_digits(mnist_test, 6, start=100 + 10 * k), seed=k)
+        y, x, rng = (0 if row == 0 else picture.height - 1), 0, np.random.default_rng(k)
+        while x < picture.width:
+            run = int(rng.integers(30, 120))
+            ImageDraw.Draw(picture).line([(x, y), (x + run, y)], fill=(90, 90, 110), width=2)
+            x += run + int(rng.integers(2, 5))
+        right += digits.read(picture).text == truth
+    assert right >= 9
+
+
 def test_digits_in_a_forms_boxes_are_read_without_the_boxes(mnist_test):
     """The walls of a comb of printed boxes (a postcode, a date on a form) are straight lines,
     not 1s: they read as 1s before (23 of 40 such numbers right, 37 now)."""
