@@ -40,6 +40,7 @@ WALL_BEYOND = 0.1            # height, reaching this share of it past the digit 
 WALL_THIN = 0.75             # at most this share of its strokes' width
 CUT_LINE = 0.95              # in a picture cut round the ink, lines this share of it across are printing
 EDGE_DEPTH = 0.15            # beyond the edge the paper continues as it lies this share of its window in
+EDGE_LINE = 3                # a flat piece along the top or bottom this many px tall or less is a line the crop cut
 
 
 class ImageError(ValueError):
@@ -429,6 +430,7 @@ def clean(ink: np.ndarray, cut_round: bool = False) -> np.ndarray:
             boxes, pieces = ndimage.find_objects(labels), np.flatnonzero(keep)
             frames = _box_frames(labels, boxes, pieces)
     frames += _rules(boxes, pieces)                                # a form's line
+    frames += _along_the_edge(boxes, pieces, mask.shape[0])          # a line the crop cut along
     frames += _lone_walls(labels, boxes, [p for p in pieces if p not in frames], sizes)
     if frames:
         keep[frames] = False                                       # specks are judged against the
@@ -617,6 +619,19 @@ def _rules(boxes: list, kept: np.ndarray) -> list[int]:
         if rest and cols.stop - cols.start > 1.5 * (max(c.stop for c in rest) - min(c.start for c in rest)):
             rules.append(int(label))
     return rules
+
+
+def _along_the_edge(boxes: list, kept: np.ndarray, height: int) -> list[int]:
+    """Labels of kept pieces lying along the top or bottom of the picture, at most EDGE_LINE px
+    tall and three times as wide, when other ink is there to be the digit: a ruled or printed
+    line that the crop cut along, broken up at the threshold into stretches too short to be
+    taken for a line (and read as a bar over the digit). A stroke of the digit that reaches the
+    edge is joined to the rest of it: not flat."""
+    flat = [int(label) for label in kept
+            if (boxes[label - 1][0].start == 0 or boxes[label - 1][0].stop == height)
+            and boxes[label - 1][0].stop - boxes[label - 1][0].start <= EDGE_LINE
+            and boxes[label - 1][1].stop - boxes[label - 1][1].start >= 3 * (boxes[label - 1][0].stop - boxes[label - 1][0].start)]
+    return flat if len(flat) < len(kept) else []
 
 
 def _lone_walls(labels: np.ndarray, boxes: list, kept: list, sizes: np.ndarray) -> list[int]:
