@@ -150,16 +150,20 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     that part's (top, left), when the writing spans under a quarter of the picture's height (a
     number in the middle of a photographed page, which rescaling the whole picture to a line's
     height would shrink to a few pixels); None otherwise. The writing is looked for in the
-    picture shrunk to LOOK_SIDE, and again at twice that where it seems under FINE_WRITING px
-    tall there (a number written small on a large photo of a ruled page, its digits crossed by
-    lines a few pixels apart). Specks and a page's printed lines (_without_printed_lines) do not
-    count as writing, nor do pieces whose ink nowhere reaches half the strongest's (the faint
-    stretches of a ruled line, cut apart at the ink threshold)."""
+    picture shrunk to LOOK_SIDE and, where it seems under FINE_WRITING px tall there (a number
+    written small on a large photo of a ruled page, its digits crossed by lines a few pixels
+    apart), again round what was found at twice that scale. Specks and a page's printed lines
+    (_without_printed_lines) do not count as writing, nor do pieces whose ink nowhere reaches
+    half the strongest's (the faint stretches of a ruled line, cut apart at the ink threshold)."""
     h, w = full.shape
-    box = _writing_box(full, LOOK_SIDE)
+    box = _writing_box(full, LOOK_SIDE / max(h, w))
     if box is not None and box[1] - box[0] < FINE_WRITING * max(h, w) / LOOK_SIDE and max(h, w) > LOOK_SIDE:
-        box = _writing_box(full, 2 * LOOK_SIDE)
-    if box is None:
+        reach = max(2 * (box[1] - box[0]), 0.05 * max(h, w))
+        top, left = int(max(0, box[0] - reach)), int(max(0, box[2] - reach))
+        closer = _writing_box(full[top:int(box[1] + reach), left:int(box[3] + reach)], 2 * LOOK_SIDE / max(h, w))
+        if closer is not None:
+            box = (closer[0] + top, closer[1] + top, closer[2] + left, closer[3] + left)
+    if box is None or box[1] - box[0] >= 0.25 * h:
         return None
     top, bottom, left, right = box
     margin = 0.75 * (bottom - top)
@@ -168,12 +172,11 @@ def _around_writing(full: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     return full[top:bottom, left:right], (top, left)
 
 
-def _writing_box(full: np.ndarray, side: int) -> tuple[float, float, float, float] | None:
-    """(top, bottom, left, right) in ``full``'s pixels of the writing found in the picture shrunk
-    to ``side``, when it spans under a quarter of the picture's height; None otherwise."""
-    h, w = full.shape
-    f = min(1.0, side / max(h, w))
-    small = full if f == 1 else resized(full, f)
+def _writing_box(grey: np.ndarray, f: float) -> tuple[float, float, float, float] | None:
+    """(top, bottom, left, right) in ``grey``'s pixels of the writing found in it scaled by ``f``
+    (at most 1); None when there is none."""
+    f = min(1.0, f)
+    small = grey if f == 1 else resized(grey, f)
     ink = ink_map(small)
     if float(ink.max()) < NO_INK:
         return None
@@ -186,7 +189,7 @@ def _writing_box(full: np.ndarray, side: int) -> tuple[float, float, float, floa
     peaks[1:] = ndimage.maximum(ink, labels, np.arange(1, n + 1))
     writing = (sizes >= 0.05 * sizes.max()) & (peaks >= WRITING_PEAK * peaks.max())
     rows, cols = np.nonzero(writing[labels] & (labels > 0))
-    if rows.size == 0 or rows.max() - rows.min() + 1 >= 0.25 * small.shape[0]:
+    if rows.size == 0:
         return None
     return rows.min() / f, (rows.max() + 1) / f, cols.min() / f, (cols.max() + 1) / f
 
