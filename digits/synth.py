@@ -112,7 +112,7 @@ def _lines(shape, step: int, offset: int, width: int, strength: float, squared: 
 CONDITIONS = ("shadow", "pencil", "lined paper", "squared paper", "boxed", "form line", "small in a large photo",
               "paper on a desk", "thin pen drawing", "tightly cropped", "flash", "circled", "finger at the edge",
               "desk in a corner", "specks of dust", "cropped from a form's box",
-              "notebook page", "written small on a page")
+              "notebook page", "written small on a page", "cut along a printed line")
 
 
 def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str) -> Image.Image:
@@ -130,7 +130,9 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
     (a third of them with only the walls printed: render_in_boxes), or a photo of a notebook
     page, ruled or squared in lines as dark as 0.15-0.7 of the pen, the digit about one line
     high and an eighth to a third of the photo's side, or a digit written at its usual size
-    on a page photographed whole (1,000-2,400 px, the digit 2-6 % of the longer side)."""
+    on a page photographed whole (1,000-2,400 px, the digit 2-6 % of the longer side), or a
+    picture cut along a printed line (a ruled page's, a form's) that runs along its top or
+    bottom edge, faint and broken into stretches."""
     if condition == "shadow":
         picture = np.asarray(render(digit, rng, "dark"), np.float32)
         h, w = picture.shape[:2]
@@ -272,6 +274,17 @@ def render_condition(digit: np.ndarray, rng: np.random.Generator, condition: str
         if grow > 1:
             glyph = ndimage.grey_dilation(glyph, size=(grow, grow))
         return photograph(ndimage.gaussian_filter(_placed(glyph, h, w, rng), 1.0), rng, "dark")
+    if condition == "cut along a printed line":
+        coverage = _pen_on_paper(digit, rng)
+        h, w = coverage.shape
+        thick = max(1, int(round(max(h, w) * rng.uniform(0.005, 0.015))))
+        rows = slice(0, thick) if rng.random() < 0.5 else slice(h - thick, h)
+        x, strength = 0, rng.uniform(0.2, 0.7)
+        while x < w:                                   # stretches of 5-30 % of the side, gaps of 1-4 px
+            run = max(1, int(w * rng.uniform(0.05, 0.3)))
+            coverage[rows, x:x + run] = np.maximum(coverage[rows, x:x + run], strength)
+            x += run + int(rng.integers(1, 5))
+        return photograph(coverage, rng, "dark")
     raise ValueError(f"unknown condition {condition!r}; one of {', '.join(CONDITIONS)}")
 
 
