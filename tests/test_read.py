@@ -472,21 +472,29 @@ def test_a_number_written_across_a_small_part_of_a_page_is_found_and_read(mnist_
         assert abs(l - (l0 + w // 2)) <= 3 and abs(t - (t0 + 3 * h)) <= 3
 
 
+def numbers_read_right(mnist_test, count, start, seed, lengths=(2, 7), **drawn) -> int:
+    """How many of ``count`` numbers of clear test digits (``lengths``: the range of their
+    lengths) read right, drawn by render_number with the keyword arguments ``drawn`` (a
+    callable among them is called with the random generator for each number)."""
+    images, labels = mnist_test
+    picks = clear_digits(mnist_test, 40, start=start)
+    rng = np.random.default_rng(seed)
+    right = 0
+    for _ in range(count):
+        chosen = rng.choice(picks, int(rng.integers(*lengths)), replace=False)
+        options = {key: value(rng) if callable(value) else value for key, value in drawn.items()}
+        picture = render_number([images[i, 0].numpy() for i in chosen], rng, **options)
+        right += digits.read(picture).text == "".join(str(int(labels[i])) for i in chosen)
+    return right
+
+
 @pytest.mark.parametrize("paper, least", [("ruled", 35), ("squared", 30)])
 def test_numbers_on_a_notebook_page_are_read_without_its_lines(mnist_test, paper, least):
     """Printed lines as dark as 0.15-0.7 of the pen, about a digit's height apart: where they
     touched the digits, their straight strokes passed for a box's walls and the lines made the
     digits seem taller than the lines are long; squared paper's columns read as 1s (33 and 27
     of 40 right before, 36 and 32 now)."""
-    images, labels = mnist_test
-    picks = clear_digits(mnist_test, 40, start=600)
-    rng = np.random.default_rng(0)
-    right = 0
-    for k in range(40):
-        chosen = rng.choice(picks, int(rng.integers(2, 7)), replace=False)
-        picture = render_number([images[i, 0].numpy() for i in chosen], rng, paper=paper)
-        right += digits.read(picture).text == "".join(str(int(labels[i])) for i in chosen)
-    assert right >= least
+    assert numbers_read_right(mnist_test, 40, start=600, seed=0, paper=paper) >= least
 
 
 @pytest.mark.parametrize("paper, least", [("squared", 27), ("ruled", 27)])
@@ -495,32 +503,16 @@ def test_a_number_on_a_notebook_page_photographed_round_it_is_read(mnist_test, p
     at the ink threshold, and the pieces of squared paper's columns, straight down the page,
     had passed for writing as tall as the page: the page was then read whole, shrunk to a
     line's height, and its columns read as 1s (squared: 10 of 30 right before, 30 now; ruled 29)."""
-    images, labels = mnist_test
-    picks = clear_digits(mnist_test, 40, start=1200)
-    rng = np.random.default_rng(1)
-    right = 0
-    for _ in range(30):
-        chosen = rng.choice(picks, int(rng.integers(2, 8)), replace=False)
-        picture = render_number([images[i, 0].numpy() for i in chosen], rng, paper=paper,
-                                page=rng.uniform(0.15, 0.5))
-        right += digits.read(picture).text == "".join(str(int(labels[i])) for i in chosen)
-    assert right >= least
+    assert numbers_read_right(mnist_test, 30, start=1200, seed=1, lengths=(2, 8), paper=paper,
+                              page=lambda rng: rng.uniform(0.15, 0.5)) >= least
 
 
 def test_a_number_written_small_on_a_large_photo_of_a_ruled_page_is_read(mnist_test):
     """8-10 digits spanning 12-20 % of a 1,500-3,000 px photo: shrunk to 512 px to find them,
     the digits are a few pixels tall between lines as close, so they are looked for again at
     1,024 px (6 of 10 right before)."""
-    images, labels = mnist_test
-    picks = clear_digits(mnist_test, 40, start=2000)
-    rng = np.random.default_rng(2)
-    right = 0
-    for _ in range(10):
-        chosen = rng.choice(picks, int(rng.integers(8, 11)), replace=False)
-        picture = render_number([images[i, 0].numpy() for i in chosen], rng, paper="ruled",
-                                page=rng.uniform(0.12, 0.2))
-        right += digits.read(picture).text == "".join(str(int(labels[i])) for i in chosen)
-    assert right >= 8
+    assert numbers_read_right(mnist_test, 10, start=2000, seed=2, lengths=(8, 11), paper="ruled",
+                              page=lambda rng: rng.uniform(0.12, 0.2)) >= 8
 
 
 @pytest.mark.parametrize("row", [0, -1])
