@@ -40,7 +40,8 @@ WALL_BEYOND = 0.1            # height, reaching this share of it past the digit 
 WALL_THIN = 0.75             # at most this share of its strokes' width
 CUT_LINE = 0.95              # in a picture cut round the ink, lines this share of it across are printing
 EDGE_DEPTH = 0.15            # beyond the edge the paper continues as it lies this share of its window in
-EDGE_LINE = 3                # a flat piece along the top or bottom this many px tall or less is a line the crop cut
+EDGE_LINE = 3                # a flat piece along an edge this many px thick or less is a line the crop cut
+EDGE_COVER = 0.5             # ...when such pieces run along this share of the edge
 
 
 class ImageError(ValueError):
@@ -430,7 +431,7 @@ def clean(ink: np.ndarray, cut_round: bool = False) -> np.ndarray:
             boxes, pieces = ndimage.find_objects(labels), np.flatnonzero(keep)
             frames = _box_frames(labels, boxes, pieces)
     frames += _rules(boxes, pieces)                                # a form's line
-    frames += _along_the_edge(boxes, pieces, mask.shape[0])          # a line the crop cut along
+    frames += _along_the_edge(boxes, pieces, mask.shape)             # a line the crop cut along
     frames += _lone_walls(labels, boxes, [p for p in pieces if p not in frames], sizes)
     if frames:
         keep[frames] = False                                       # specks are judged against the
@@ -621,17 +622,34 @@ def _rules(boxes: list, kept: np.ndarray) -> list[int]:
     return rules
 
 
-def _along_the_edge(boxes: list, kept: np.ndarray, height: int) -> list[int]:
-    """Labels of kept pieces lying along the top or bottom of the picture, at most EDGE_LINE px
-    tall and three times as wide, when other ink is there to be the digit: a ruled or printed
-    line that the crop cut along, broken up at the threshold into stretches too short to be
-    taken for a line (and read as a bar over the digit). A stroke of the digit that reaches the
-    edge is joined to the rest of it: not flat."""
-    flat = [int(label) for label in kept
-            if (boxes[label - 1][0].start == 0 or boxes[label - 1][0].stop == height)
-            and boxes[label - 1][0].stop - boxes[label - 1][0].start <= EDGE_LINE
-            and boxes[label - 1][1].stop - boxes[label - 1][1].start >= 3 * (boxes[label - 1][0].stop - boxes[label - 1][0].start)]
-    return flat if len(flat) < len(kept) else []
+def _along_the_edge(boxes: list, kept: np.ndarray, shape: tuple[int, int]) -> list[int]:
+    """Labels of kept pieces lying along an edge of the picture, at most EDGE_LINE px thick and
+    three times as long, together along EDGE_COVER of the edge or more, where the rest of the
+    ink keeps clear of that edge: a ruled or printed line (a notebook's margin, a form's wall)
+    that the crop cut along, broken up at the threshold into stretches too short to be taken
+    for a line (and read as a bar beside the digit). A stroke of the digit that reaches the
+    edge is joined to the rest of it, so not flat; a digit cropped tight reaches the edge
+    itself (a fat marker's strokes, hollowed by the paper filter, leave short thin shells there)."""
+    h, w = shape
+    at_edge = {"top": lambda r, c: r.start == 0, "bottom": lambda r, c: r.stop == h,
+               "left": lambda r, c: c.start == 0, "right": lambda r, c: c.stop == w}
+    flat = {edge: [] for edge in at_edge}
+    for label in kept:
+        rows, cols = boxes[label - 1]
+        tall, wide = rows.stop - rows.start, cols.stop - cols.start
+        for edge, touches in at_edge.items():
+            thin, long = (tall, wide) if edge in ("top", "bottom") else (wide, tall)
+            if touches(rows, cols) and thin <= EDGE_LINE and long >= 3 * thin:
+                flat[edge].append(int(label))
+                break
+    for edge, pieces in flat.items():                       # a line runs along most of the edge
+        span = [boxes[label - 1][1 if edge in ("top", "bottom") else 0] for label in pieces]
+        if sum(sl.stop - sl.start for sl in span) < EDGE_COVER * (w if edge in ("top", "bottom") else h):
+            flat[edge] = []
+    lines = [label for pieces in flat.values() for label in pieces]
+    rest = [boxes[label - 1] for label in kept if label not in lines]
+    return [label for edge, pieces in flat.items() for label in pieces
+            if rest and not any(at_edge[edge](r, c) for r, c in rest)]
 
 
 def _lone_walls(labels: np.ndarray, boxes: list, kept: list, sizes: np.ndarray) -> list[int]:

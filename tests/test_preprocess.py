@@ -391,25 +391,28 @@ def test_a_ruled_line_along_the_pictures_edge_stays_ink():
     assert ink[:2].min() > 0.4 and ink[60:62].min() > 0.4 and ink[10:50].max() < 0.02
 
 
-def with_a_broken_line(picture: Image.Image, row: int, rng: np.random.Generator) -> Image.Image:
-    """The picture with a 2-px printed line along its top (row 0) or bottom (row -1) edge, in
+def with_a_broken_line(picture: Image.Image, edge: str, rng: np.random.Generator) -> Image.Image:
+    """The picture with a 2-px printed line along one edge (top, bottom, left or right), in
     stretches of 10-60 px with gaps of 2-4 px, as a faint ruled line breaks up."""
-    y, x = (0 if row == 0 else picture.height - 1), 0
-    while x < picture.width:
+    along, at = ((picture.width, 0 if edge == "top" else picture.height - 1) if edge in ("top", "bottom")
+                 else (picture.height, 0 if edge == "left" else picture.width - 1))
+    start = 0
+    while start < along:
         run = int(rng.integers(10, 60))
-        ImageDraw.Draw(picture).line([(x, y), (x + run, y)], fill=(90, 90, 110), width=2)
-        x += run + int(rng.integers(2, 5))
+        ends = [(start, at), (start + run, at)] if edge in ("top", "bottom") else [(at, start), (at, start + run)]
+        ImageDraw.Draw(picture).line(ends, fill=(90, 90, 110), width=2)
+        start += run + int(rng.integers(2, 5))
     return picture
 
 
-@pytest.mark.parametrize("row", [0, -1])
-def test_a_broken_line_along_the_top_or_bottom_edge_is_left_out(mnist_test_arrays, row):
+@pytest.mark.parametrize("edge", ["top", "bottom", "left", "right"])
+def test_a_broken_line_along_an_edge_is_left_out(mnist_test_arrays, edge):
     """A digit cropped from a ruled page or a form along a printed line: the line's stretches,
-    too short to be taken for a line, were framed over the digit as a bar (a 6 read as a 7, a 0
-    as a 5). Along the top 52 of 60 right before, along the bottom 59; 60 and 60 now."""
+    too short to be taken for a line, were framed beside the digit as a bar (a 6 read as a 7, a
+    0 as a 5). Of 60, right before: along the top 52, the bottom 59, the left 52, the right 58."""
     images, labels = mnist_test_arrays
     rng = np.random.default_rng(3)
-    right = sum(digits.predict(with_a_broken_line(render(images[i], rng, "dark"), row, rng))[0].digit == labels[i]
+    right = sum(digits.predict(with_a_broken_line(render(images[i], rng, "dark"), edge, rng))[0].digit == labels[i]
                 for i in range(60))
     assert right >= 59
 
