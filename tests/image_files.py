@@ -5,7 +5,7 @@ import struct
 import zlib
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 
 def png(image) -> bytes:
@@ -50,3 +50,17 @@ def on_a_photographed_page(digit: np.ndarray, rng: np.random.Generator, height: 
     buffer = io.BytesIO()
     Image.fromarray(page.clip(0, 255).astype(np.uint8)).convert("RGB").save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
+
+
+def with_a_broken_line(picture: Image.Image, edge: str, rng: np.random.Generator) -> Image.Image:
+    """The picture with a 2-px printed line along one edge (top, bottom, left or right), in
+    stretches of 10-60 px with gaps of 2-4 px, as a faint ruled line breaks up."""
+    along, at = ((picture.width, 0 if edge == "top" else picture.height - 1) if edge in ("top", "bottom")
+                 else (picture.height, 0 if edge == "left" else picture.width - 1))
+    start = 0
+    while start < along:
+        run = int(rng.integers(10, 60))
+        ends = [(start, at), (start + run, at)] if edge in ("top", "bottom") else [(at, start), (at, start + run)]
+        ImageDraw.Draw(picture).line(ends, fill=(90, 90, 110), width=2)
+        start += run + int(rng.integers(2, 5))
+    return picture

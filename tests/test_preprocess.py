@@ -10,7 +10,7 @@ from scipy import ndimage
 import digits
 from digits.preprocess import ink_map, stages, stroke_share, to_mnist
 from digits.synth import render
-from image_files import lit_by_a_flash, on_a_photographed_page, png_claiming
+from image_files import lit_by_a_flash, on_a_photographed_page, png_claiming, with_a_broken_line
 
 
 def seven(size=(120, 160), ink=(20, 20, 40), paper=(240, 235, 220), offset=(0, 0), width=10):
@@ -389,20 +389,6 @@ def test_a_ruled_line_along_the_pictures_edge_stays_ink():
     paper[:2] = paper[60:62] = 0.5
     ink = ink_map(paper, dark=True)
     assert ink[:2].min() > 0.4 and ink[60:62].min() > 0.4 and ink[10:50].max() < 0.02
-
-
-def with_a_broken_line(picture: Image.Image, edge: str, rng: np.random.Generator) -> Image.Image:
-    """The picture with a 2-px printed line along one edge (top, bottom, left or right), in
-    stretches of 10-60 px with gaps of 2-4 px, as a faint ruled line breaks up."""
-    along, at = ((picture.width, 0 if edge == "top" else picture.height - 1) if edge in ("top", "bottom")
-                 else (picture.height, 0 if edge == "left" else picture.width - 1))
-    start = 0
-    while start < along:
-        run = int(rng.integers(10, 60))
-        ends = [(start, at), (start + run, at)] if edge in ("top", "bottom") else [(at, start), (at, start + run)]
-        ImageDraw.Draw(picture).line(ends, fill=(90, 90, 110), width=2)
-        start += run + int(rng.integers(2, 5))
-    return picture
 
 
 @pytest.mark.parametrize("edge", ["top", "bottom", "left", "right"])
