@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps
 from scipy import ndimage
 
-from .lines import FRAME_WALL, box_sides, ruling, straight_runs
+from .lines import FRAME_WALL, box_sides, flat_along_edges, ruling, straight_runs
 
 MAX_PIXELS = 40_000_000      # refuse larger images before decoding them (decompression bombs)
 MAX_BYTES = 50_000_000       # refuse larger files before reading them whole
@@ -40,8 +40,8 @@ WALL_BEYOND = 0.1            # height, reaching this share of it past the digit 
 WALL_THIN = 0.75             # at most this share of its strokes' width
 CUT_LINE = 0.95              # in a picture cut round the ink, lines this share of it across are printing
 EDGE_DEPTH = 0.15            # beyond the edge the paper continues as it lies this share of its window in
-EDGE_LINE = 3                # a flat piece along an edge this many px thick or less is a line the crop cut
-EDGE_COVER = 0.5             # ...when such pieces run along this share of the edge
+EDGE_COVER = 0.5             # flat pieces along an edge (lines.flat_along_edges) running along this share
+                             # of it are a line the crop cut along
 
 
 class ImageError(ValueError):
@@ -623,33 +623,26 @@ def _rules(boxes: list, kept: np.ndarray) -> list[int]:
 
 
 def _along_the_edge(boxes: list, kept: np.ndarray, shape: tuple[int, int]) -> list[int]:
-    """Labels of kept pieces lying along an edge of the picture, at most EDGE_LINE px thick and
-    three times as long, together along EDGE_COVER of the edge or more, where the rest of the
-    ink keeps clear of that edge: a ruled or printed line (a notebook's margin, a form's wall)
-    that the crop cut along, broken up at the threshold into stretches too short to be taken
-    for a line (and read as a bar beside the digit). A stroke of the digit that reaches the
-    edge is joined to the rest of it, so not flat; a digit cropped tight reaches the edge
-    itself (a fat marker's strokes, hollowed by the paper filter, leave short thin shells there)."""
+    """Labels of kept pieces lying flat along an edge of the picture (flat_along_edges),
+    together along EDGE_COVER of the edge or more, where the rest of the ink keeps clear of that
+    edge: a ruled or printed line (a notebook's margin, a form's wall) that the crop cut along,
+    broken up at the threshold into stretches too short to be taken for a line (and read as a
+    bar beside the digit). A stroke of the digit that reaches the edge is joined to the rest of
+    it, so not flat; a digit cropped tight reaches the edge itself (a fat marker's strokes,
+    hollowed by the paper filter, leave short thin shells there)."""
     h, w = shape
-    at_edge = {"top": lambda r, c: r.start == 0, "bottom": lambda r, c: r.stop == h,
-               "left": lambda r, c: c.start == 0, "right": lambda r, c: c.stop == w}
-    flat = {edge: [] for edge in at_edge}
-    for label in kept:
-        rows, cols = boxes[label - 1]
-        tall, wide = rows.stop - rows.start, cols.stop - cols.start
-        for edge, touches in at_edge.items():
-            thin, long = (tall, wide) if edge in ("top", "bottom") else (wide, tall)
-            if touches(rows, cols) and thin <= EDGE_LINE and long >= 3 * thin:
-                flat[edge].append(int(label))
-                break
+    flat = flat_along_edges(boxes, kept, shape)
     for edge, pieces in flat.items():                       # a line runs along most of the edge
-        span = [boxes[label - 1][1 if edge in ("top", "bottom") else 0] for label in pieces]
-        if sum(sl.stop - sl.start for sl in span) < EDGE_COVER * (w if edge in ("top", "bottom") else h):
+        across = edge in ("top", "bottom")
+        if sum(boxes[label - 1][1 if across else 0].stop - boxes[label - 1][1 if across else 0].start
+               for label in pieces) < EDGE_COVER * (w if across else h):
             flat[edge] = []
-    lines = [label for pieces in flat.values() for label in pieces]
+    lines = {label for pieces in flat.values() for label in pieces}
     rest = [boxes[label - 1] for label in kept if label not in lines]
+    reaches = {"top": lambda r, c: r.start == 0, "bottom": lambda r, c: r.stop == h,
+               "left": lambda r, c: c.start == 0, "right": lambda r, c: c.stop == w}
     return [label for edge, pieces in flat.items() for label in pieces
-            if rest and not any(at_edge[edge](r, c) for r, c in rest)]
+            if rest and not any(reaches[edge](r, c) for r, c in rest)]
 
 
 def _lone_walls(labels: np.ndarray, boxes: list, kept: list, sizes: np.ndarray) -> list[int]:

@@ -18,7 +18,7 @@ import numpy as np
 from scipy import ndimage
 
 from .predict import Prediction, classify, threshold_of
-from .lines import FRAME_WALL, count_runs, crossed, straight_runs, without_frames
+from .lines import FRAME_WALL, count_runs, crossed, flat_along_edges, straight_runs, without_frames
 from .runtime import runner
 from .preprocess import (NO_INK, _box_of, _otsu, dark_ink, frame, ink_map, open_image, page_of, percentiles, resized,
                          to_grey, working_size)
@@ -28,7 +28,6 @@ MAX_WIDTH = 2400      # ...and at most this width
 LOOK_SIDE = 512       # the writing is first looked for in the picture shrunk to this side,
 WRITING_PEAK = 0.5    # ...in pieces whose ink somewhere reaches this share of the strongest piece's
 FINE_WRITING = 16     # ...and looked for again at twice that side where it is under this many px tall there
-EDGE_LINE = 3         # a flat piece along an edge this many px thick or less is a line cut by the crop
 SURE = 0.8            # a blob read as one digit this confidently is not split
 SPLIT_COST = 0.15     # log-probability a split must gain over reading the blob whole
 PIECE_COST = 0.1      # ...and each piece beyond two this much more (a digit cut in two can read as two sure ones)
@@ -487,24 +486,16 @@ def segment(ink: np.ndarray, tone: np.ndarray | None = None) -> tuple[list[np.nd
 
 
 def _lines_along_the_edge(mask: np.ndarray) -> np.ndarray:
-    """Pieces lying along an edge of the picture, at most EDGE_LINE px thick and three times as
-    long: a ruled line, a margin or a form's wall that the crop round the writing cut along.
-    Broken into stretches, none long enough to be taken for a line, they would be counted with
-    the digits beside them (which then seem as tall as the picture) or read as 1s. Along the
-    left or right edge it takes two such stretches: one alone may be a thin 1 cropped tight."""
+    """Pieces lying flat along an edge of the picture (flat_along_edges): a ruled line, a margin
+    or a form's wall that the crop round the writing cut along. Broken into stretches, none long
+    enough to be taken for a line, they would be counted with the digits beside them (which then
+    seem as tall as the picture) or read as 1s. Along the left or right edge it takes two such
+    stretches: one alone may be a thin 1 cropped tight."""
     labels, n = ndimage.label(mask)
-    if n == 0:
-        return np.zeros_like(mask)
-    h, w = mask.shape
-    flat, sides = [], {0: [], w: []}
-    for i, (sy, sx) in enumerate(ndimage.find_objects(labels), start=1):
-        tall, wide = sy.stop - sy.start, sx.stop - sx.start
-        if (sy.start == 0 or sy.stop == h) and tall <= EDGE_LINE and wide >= 3 * tall:
-            flat.append(i)
-        elif (sx.start == 0 or sx.stop == w) and wide <= EDGE_LINE and tall >= 3 * wide:
-            sides[0 if sx.start == 0 else w].append(i)
-    flat += [i for side in sides.values() if len(side) >= 2 for i in side]
-    return np.isin(labels, flat)
+    flat = flat_along_edges(ndimage.find_objects(labels), range(1, n + 1), mask.shape)
+    lines = flat["top"] + flat["bottom"] + [label for edge in ("left", "right") if len(flat[edge]) >= 2
+                                            for label in flat[edge]]
+    return np.isin(labels, lines)
 
 
 def _digit_height(comps) -> float:
