@@ -11,12 +11,12 @@ from .predict import Prediction, predict
 from .preprocess import ImageError, NoDigitError, TooLargeError, preprocess
 from .preprocess import stages as preprocess_stages
 from .read import Reading, read
-from .recipes import CNN_FAST_RECIPE, CNN_RECIPE, MLP_FAST_RECIPE, MLP_RECIPE, Recipe
+from .recipes import CNN_FAST_RECIPE, CNN_RECIPE, CNN_TUNE_RECIPE, MLP_FAST_RECIPE, MLP_RECIPE, Recipe
 from .runtime import MEAN, STD, CheckpointError
 
 _NEEDS_TORCH = {
     "DataNotFoundError": "data", "data_root": "data", "load_mnist": "data", "normalize": "data",
-    "random_affine": "data", "random_thickness": "data", "split_validation": "data",
+    "random_affine": "data", "random_thickness": "data", "flag_ones": "data", "split_validation": "data",
     "CNN": "models", "MLP": "models", "load_model": "models", "save_model": "models",
     "calibrate": "calibration", "calibrate_model": "calibration", "error_at_rejection": "calibration",
     "expected_calibration_error": "calibration",
@@ -25,7 +25,7 @@ _NEEDS_TORCH = {
 
 __all__ = ["Prediction", "predict", "Reading", "read", "ImageError", "NoDigitError", "TooLargeError",
            "preprocess", "preprocess_stages", "MEAN", "STD", "CheckpointError", "Recipe", "MLP_RECIPE",
-           "MLP_FAST_RECIPE", "CNN_RECIPE", "CNN_FAST_RECIPE", *_NEEDS_TORCH]
+           "MLP_FAST_RECIPE", "CNN_RECIPE", "CNN_FAST_RECIPE", "CNN_TUNE_RECIPE", *_NEEDS_TORCH]
 
 
 def __getattr__(name):

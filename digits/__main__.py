@@ -37,9 +37,13 @@ def _torch_parts():
 def _train(args) -> int:
     calibration, data, models, train = _torch_parts()
     import torch
+    if args.init and (args.arch != "cnn" or args.fast or args.widths):
+        raise SystemExit("error: --init fine-tunes a trained cnn (--arch cnn, without --fast or --widths)")
     recipe = {("mlp", False): recipes.MLP_RECIPE, ("mlp", True): recipes.MLP_FAST_RECIPE,
               ("cnn", False): recipes.CNN_RECIPE, ("cnn", True): recipes.CNN_FAST_RECIPE}[args.arch, args.fast]
-    overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "max_lr", "seed", "outliers")
+    if args.init:
+        recipe = recipes.CNN_TUNE_RECIPE
+    overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "max_lr", "seed", "outliers", "flags")
                  if getattr(args, k) is not None}
     if args.no_augment:
         overrides["augment"] = False
@@ -50,11 +54,18 @@ def _train(args) -> int:
         raise SystemExit(f"error: --device {args.device}: PyTorch sees no CUDA GPU here")
     torch.manual_seed(recipe.seed)          # the initial weights too
     widths = {"widths": args.widths} if args.widths else {}
-    model = models.MLP() if args.arch == "mlp" else models.fast_cnn(**widths) if args.fast else models.CNN(**widths)
+    if args.init:
+        try:
+            model = models.load_model(args.init, arch="cnn")
+        except models.CheckpointError as e:
+            raise SystemExit(f"error: --init {e}") from None
+    else:
+        model = models.MLP() if args.arch == "mlp" else models.fast_cnn(**widths) if args.fast else models.CNN(**widths)
     train_set, validation = data.split_validation(*data.load_mnist(True, args.data))
     test_set = data.load_mnist(False, args.data)
     teachers = [models.load_model(path) for path in args.teacher or ()]
     taught = f", taught by {' and '.join(args.teacher)}" if teachers else ""
+    taught += f", starting from {args.init}" if args.init else ""
     print(f"training a {args.arch} on {len(train_set[0]):,} images{taught} ({args.device}): {recipe}")
     history = train.fit(model.to(args.device), train_set, test_set, recipe, teacher=teachers or None)
     model.cpu()
@@ -242,6 +253,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--outliers", type=float, metavar="SHARE",
                    help="mix this many non-digits per digit into every batch, with a flat target, so that "
                         "letters and scribbles come back unsure (digits.outliers; default 0: none)")
+    t.add_argument("--flags", type=float, metavar="SHARE",
+                   help="give this share of the training 1s a flag, as much of the world writes a 1 "
+                        "(default: 0, but 0.5 with --init)")
+    t.add_argument("--init", metavar="PATH",
+                   help="cnn only: fine-tune this trained checkpoint instead of starting from random weights, "
+                        f"by default for {recipes.CNN_TUNE_RECIPE.epochs} epochs at peak learning rate "
+                        f"{recipes.CNN_TUNE_RECIPE.max_lr} with flags on half the 1s (how cnn.pth was made)")
     t.add_argument("--widths", type=_widths, metavar="C1,C2,C3",
                    help="cnn only: channels of its three stages (default: cnn.pth's, "
                         "or the narrower net of --fast)")

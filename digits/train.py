@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .data import normalize, random_affine, random_thickness
+from .data import flag_ones, normalize, random_affine, random_thickness
 from .recipes import CNN_FAST_RECIPE, CNN_RECIPE, MLP_FAST_RECIPE, MLP_RECIPE, Recipe  # noqa: F401
 
 
@@ -165,6 +165,8 @@ def fit(model, train, test=None, recipe: Recipe = MLP_RECIPE, progress: bool = T
                 framed = torch.rand(len(idx), 1, 1, 1, generator=generator, device=device) < 0.5
                 x = torch.where(framed, reframed[idx], x)
             x = _augment(x, recipe, generator)
+            if recipe.flags and recipe.augment:   # after the rotation, which would flatten some into a 7's bar
+                x = flag_ones(x, y, recipe.flags, generator)
             if n_out:
                 x = torch.cat([x, _outlier_batch(pool, n_out, recipe, generator)])
             x = normalize(x)

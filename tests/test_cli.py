@@ -16,7 +16,7 @@ def run(*args, cwd=ROOT):
 def test_help_explains_every_option():
     out = run("train", "--help").stdout
     for option in ("--arch", "--out", "--epochs", "--batch-size", "--max-lr", "--seed",
-                   "--no-augment", "--fast", "--outliers", "--data", "--widths", "--device"):
+                   "--no-augment", "--fast", "--outliers", "--data", "--widths", "--device", "--init", "--flags"):
         assert option in out
     assert "checkpoint" in run("evaluate", "--help").stdout
 
@@ -67,3 +67,23 @@ def test_train_builds_a_cnn_of_the_widths_asked_for(tmp_path):
     model = digits.load_model(out)
     assert isinstance(model, digits.CNN)
     assert [m.out_channels for m in model.modules() if isinstance(m, torch.nn.Conv2d)] == [4, 4, 4, 8, 8, 8, 8]
+
+
+def test_train_fine_tunes_a_trained_cnn_from_its_weights(tmp_path):
+    """--init starts from a checkpoint (its widths kept, its weights moved on), not from random weights."""
+    import torch
+    base, tuned = tmp_path / "base.pth", tmp_path / "tuned.pth"
+    assert run("train", "--arch", "cnn", "--widths", "4,8,8", "--epochs", "1", "--batch-size", "512",
+               "--out", str(base)).returncode == 0
+    result = run("train", "--arch", "cnn", "--init", str(base), "--epochs", "1", "--batch-size", "512",
+                 "--out", str(tuned))
+    assert result.returncode == 0, result.stderr
+    assert f"starting from {base}" in result.stdout and "flags=0.5" in result.stdout
+    before, after = digits.load_model(base), digits.load_model(tuned)
+    assert [m.out_channels for m in after.modules() if isinstance(m, torch.nn.Conv2d)] == [4, 4, 4, 8, 8, 8, 8]
+    moved = [(a - b).abs().max().item() for a, b in zip(after.parameters(), before.parameters())]
+    assert max(moved) > 0
+    result = run("train", "--arch", "cnn", "--init", "model.pth")        # an MLP checkpoint
+    assert result.returncode != 0 and "holds a mlp model" in result.stderr and "Traceback" not in result.stderr
+    result = run("train", "--init", "cnn.pth")                           # --arch mlp
+    assert result.returncode != 0 and "--init fine-tunes a trained cnn" in result.stderr

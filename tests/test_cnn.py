@@ -111,6 +111,29 @@ def test_thickness_augmentation_thickens_some_strokes_and_thins_as_many():
     assert torch.equal(digits.random_thickness(square, p=0.0), square)
 
 
+def test_flags_go_on_the_share_of_ones_asked_for_and_nothing_else(mnist_test):
+    """A flag is ink added up and to the left of a 1's stem; other digits, and the labels, are untouched."""
+    images, labels = mnist_test[0][:3000], mnist_test[1][:3000]
+    out = digits.flag_ones(images, labels, p=0.5, generator=torch.Generator().manual_seed(0))
+    assert out.shape == images.shape and out.min() >= 0 and out.max() <= 1
+    assert torch.equal(out[labels != 1], images[labels != 1])
+    changed = (out - images).abs().sum((1, 2, 3)) > 1
+    ones = (labels == 1).sum().item()
+    assert 0.3 * ones < changed.sum().item() < 0.6 * ones      # half, less the 1s leaning too far right
+    added = (out - images)[changed, 0]
+    rows, cols = torch.arange(28.0)[:, None], torch.arange(28.0)[None, :]
+    ink_rows = (added * rows).sum((1, 2)) / added.sum((1, 2))
+    ink_cols = (added * cols).sum((1, 2)) / added.sum((1, 2))
+    stem = images[changed, 0]
+    stem_rows = (stem * rows).sum((1, 2)) / stem.sum((1, 2))
+    top = (stem > 0.5).any(2).float().argmax(1)
+    top_cols = torch.stack([(s[t] * cols[0]).sum() / s[t].sum() for s, t in zip(stem, top)])
+    assert ((ink_rows < stem_rows) & (ink_cols < top_cols)).float().mean() > 0.95   # up, left of the top
+    assert torch.equal(digits.flag_ones(images, labels, p=0.0), images)
+    with pytest.raises(ValueError, match="share of 1s"):
+        digits.flag_ones(images, labels, p=1.5)
+
+
 def _one_epoch_weights(train, recipe):
     torch.manual_seed(0)
     model = digits.CNN((8, 16, 32), dropout=0.1)
