@@ -1,6 +1,6 @@
 """Command line: a thin layer over the package's API.
 
-    python -m digits train [--arch mlp|cnn] [--fast] [--out PATH] [--epochs N] ...
+    python -m digits train [--arch mlp|cnn] [--fast] [--init CHECKPOINT] [--out PATH] [--epochs N] ...
     python -m digits evaluate model.pth
     python -m digits calibrate CHECKPOINT
     python -m digits predict IMAGE... [--model PATH] [--json]

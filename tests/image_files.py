@@ -64,3 +64,28 @@ def with_a_broken_line(picture: Image.Image, edge: str, rng: np.random.Generator
         ImageDraw.Draw(picture).line(ends, fill=(90, 90, 110), width=2)
         start += run + int(rng.integers(2, 5))
     return picture
+
+
+def drawn(strokes, rng: np.random.Generator, side: int = 200) -> Image.Image:
+    """A digit drawn as pen strokes on white: ``strokes`` are polylines in a 100x100 box, drawn
+    with a 5-15 px pen, shaken by 2 px, stretched to the picture's height and slanted at random."""
+    picture = Image.new("L", (side, side), 255)
+    pen = ImageDraw.Draw(picture)
+    width, slant = int(rng.integers(5, 16)), rng.uniform(-0.3, 0.3)
+    for stroke in strokes:
+        points = [(x + rng.normal(0, 2), y + rng.normal(0, 2)) for x, y in stroke]
+        pen.line([(40 + x * 1.2 + slant * (100 - y), 20 + y * 1.6) for x, y in points], fill=0, width=width,
+                 joint="curve")
+    return picture
+
+
+def flagged_one(rng: np.random.Generator) -> list:
+    """The strokes of a 1 with a flag: 15-45 % of its height long, 20-70 degrees below the horizontal."""
+    length, fall = rng.uniform(15, 45), np.radians(rng.uniform(20, 70))
+    return [[(55 - length * np.cos(fall), 5 + length * np.sin(fall)), (55, 5), (55 + rng.uniform(-5, 5), 100)]]
+
+
+def seven(rng: np.random.Generator) -> list:
+    """The strokes of a 7 whose bar is 45-80 % of its height long and at most 20 degrees off level."""
+    length, fall = rng.uniform(45, 80), np.radians(rng.uniform(0, 20))
+    return [[(85 - length * np.cos(fall), 5 + length * np.sin(fall)), (85, 5), (rng.uniform(25, 60), 100)]]
