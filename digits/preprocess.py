@@ -82,11 +82,34 @@ def open_image(source, draft: int = WORK_SIDE * 2) -> Image.Image:
     return image
 
 
+# The brands an ISO media file of a HEIC/HEIF still image names in its first box (phone photos).
+HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
+
+
+def _is_heif(data: bytes) -> bool:
+    return data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS
+
+
+@functools.cache
+def _heif_opener() -> bool:
+    """Teach Pillow HEIC/HEIF (the format many phones save photos in) where pillow-heif is
+    installed; False where it is not. Imported only when such a file comes."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return False
+    register_heif_opener()
+    return True
+
+
 def _open_bytes(data: bytes, name: str, draft: int = WORK_SIDE * 2) -> Image.Image:
     if not data:
         raise ImageError(f"{name}: empty, no image data")
     if len(data) > MAX_BYTES:
         raise TooLargeError(f"{name}: over the {MAX_BYTES:,}-byte limit")
+    if _is_heif(data) and not _heif_opener():
+        raise ImageError(f"{name}: a HEIC/HEIF photo, which needs pillow-heif to be read "
+                         f"(pip install pillow-heif), or save it as JPEG or PNG")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -104,6 +104,34 @@ def test_a_bad_image_in_a_batch_names_the_problem(photos):
         digits.predict([photos[0][0], b"garbage"])
 
 
+def heic(picture) -> bytes:
+    """HEIC bytes of a PIL image, as many phones save their photos."""
+    import io
+    pillow_heif = pytest.importorskip("pillow_heif")
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(picture).save(buffer, quality=85)
+    return buffer.getvalue()
+
+
+def test_a_phone_photo_saved_as_heic_is_read(photos):
+    images, labels = photos
+    predictions = digits.predict([heic(image) for image in images[:20]])
+    assert sum(p.digit == y for p, y in zip(predictions, labels[:20])) >= 19
+
+
+def test_a_heic_photo_without_pillow_heif_names_what_to_install(photos, tmp_path):
+    """The serving install leaves pillow-heif out: a HEIC file then gets an error that says what to do."""
+    import subprocess
+    import sys
+    path = tmp_path / "IMG_0001.HEIC"
+    path.write_bytes(heic(photos[0][0]))
+    code = ("import sys; sys.modules['pillow_heif'] = None\n"
+            "import digits\n"
+            "try:\n    digits.predict(sys.argv[1])\nexcept digits.ImageError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert "IMG_0001.HEIC: a HEIC/HEIF photo" in out.stdout and "pip install pillow-heif" in out.stdout, out.stderr
+
+
 def assert_prediction_or_image_error(source):
     """The contract for any input: one prediction, or the documented ImageError."""
     try:
