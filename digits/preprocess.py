@@ -102,11 +102,40 @@ def _heif_opener() -> bool:
     return True
 
 
+PDF_SIDE = 2400      # a scan saved as PDF: its first page is drawn this many px along its longer side
+
+
+def _pdf_page(data: bytes, name: str) -> Image.Image:
+    """The first page of a PDF (a scanner's usual output) drawn as an image, where pypdfium2
+    is installed."""
+    try:
+        import pypdfium2
+    except ImportError:
+        raise ImageError(f"{name}: a PDF document, which needs pypdfium2 to be read (pip install "
+                         f"pypdfium2), or save the page as PNG or JPEG") from None
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except Exception as e:  # PdfiumError for bad data, a password, ...
+        raise ImageError(f"{name}: not a readable PDF ({e})") from None
+    try:
+        if len(document) == 0:
+            raise ImageError(f"{name}: a PDF without pages")
+        page = document[0]
+        width, height = page.get_size()
+        if not min(width, height) > 0:
+            raise ImageError(f"{name}: its first page has no size")
+        return page.render(scale=PDF_SIDE / max(width, height)).to_pil().convert("RGB")
+    finally:
+        document.close()
+
+
 def _open_bytes(data: bytes, name: str, draft: int = WORK_SIDE * 2) -> Image.Image:
     if not data:
         raise ImageError(f"{name}: empty, no image data")
     if len(data) > MAX_BYTES:
         raise TooLargeError(f"{name}: over the {MAX_BYTES:,}-byte limit")
+    if data.startswith(b"%PDF-"):
+        return _pdf_page(data, name)
     if _is_heif(data) and not _heif_opener():
         raise ImageError(f"{name}: a HEIC/HEIF photo, which needs pillow-heif to be read "
                          f"(pip install pillow-heif), or save it as JPEG or PNG")

@@ -7,7 +7,7 @@ from hypothesis.extra.numpy import arrays
 
 import digits
 from conftest import ROOT
-from digits.synth import CONDITIONS, render, render_condition, render_in_boxes
+from digits.synth import CONDITIONS, render, render_condition, render_in_boxes, render_number
 from image_files import drawn, flagged_one, seven
 
 
@@ -119,17 +119,53 @@ def test_a_phone_photo_saved_as_heic_is_read(photos):
     assert sum(p.digit == y for p, y in zip(predictions, labels[:20])) >= 19
 
 
-def test_a_heic_photo_without_pillow_heif_names_what_to_install(photos, tmp_path):
-    """The serving install leaves pillow-heif out: a HEIC file then gets an error that says what to do."""
+def error_without(module, path):
+    """The ImageError digits.predict gives for ``path`` in a Python where ``module`` cannot be imported."""
     import subprocess
     import sys
-    path = tmp_path / "IMG_0001.HEIC"
-    path.write_bytes(heic(photos[0][0]))
-    code = ("import sys; sys.modules['pillow_heif'] = None\n"
+    code = (f"import sys; sys.modules[{module!r}] = None\n"
             "import digits\n"
             "try:\n    digits.predict(sys.argv[1])\nexcept digits.ImageError as e:\n    print(e)\n")
-    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
-    assert "IMG_0001.HEIC: a HEIC/HEIF photo" in out.stdout and "pip install pillow-heif" in out.stdout, out.stderr
+    return subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                          timeout=120).stdout
+
+
+def test_a_heic_photo_without_pillow_heif_names_what_to_install(photos, tmp_path):
+    """The serving install leaves pillow-heif out: a HEIC file then gets an error that says what to do."""
+    path = tmp_path / "IMG_0001.HEIC"
+    path.write_bytes(heic(photos[0][0]))
+    message = error_without("pillow_heif", path)
+    assert "IMG_0001.HEIC: a HEIC/HEIF photo" in message and "pip install pillow-heif" in message
+
+
+def pdf(picture) -> bytes:
+    """A one-page PDF holding a PIL image, as a scanner saves a page."""
+    import io
+    buffer = io.BytesIO()
+    picture.convert("RGB").save(buffer, "PDF", resolution=150)
+    return buffer.getvalue()
+
+
+def test_a_scan_saved_as_pdf_is_read_from_its_first_page(photos, mnist_test):
+    pytest.importorskip("pypdfium2")
+    images, labels = photos
+    predictions = digits.predict([pdf(image) for image in images[20:40]])
+    assert sum(p.digit == y for p, y in zip(predictions, labels[20:40])) >= 19
+    test_images, test_labels = mnist_test
+    picks = [int((test_labels == d).nonzero()[k]) for k, d in enumerate((2, 0, 2, 6))]
+    glyphs = [(test_images[i, 0].numpy() * 255).astype(np.uint8) for i in picks]
+    number = render_number(glyphs, np.random.default_rng(4), gap="wide")
+    assert digits.read(pdf(number)).text == "2026"
+
+
+def test_a_pdf_that_is_not_one_or_without_pypdfium2_gets_a_clear_error(photos, tmp_path):
+    pytest.importorskip("pypdfium2")
+    with pytest.raises(digits.ImageError, match="not a readable PDF"):
+        digits.predict(b"%PDF-1.4 this is no PDF")
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(pdf(photos[0][0]))
+    message = error_without("pypdfium2", path)
+    assert "scan.pdf: a PDF document" in message and "pip install pypdfium2" in message
 
 
 def assert_prediction_or_image_error(source):

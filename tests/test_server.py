@@ -22,6 +22,16 @@ def client():
 
 
 @pytest.fixture(scope="module")
+def seven_pdf(seven):
+    """The seven's PNG as a one-page PDF, as a scanner saves it."""
+    import io
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(seven)).convert("RGB").save(buffer, "PDF", resolution=72)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
 def seven(mnist_test_arrays):
     """A clear MNIST test 7 as a PNG (dark ink on white, as people draw)."""
     images, labels = mnist_test_arrays
@@ -116,6 +126,15 @@ def test_bad_input_gets_a_4xx_json_error_and_the_server_goes_on(client, seven, e
     assert answer.status_code == status
     assert words in answer.json()["error"]
     assert client.post("/api/predict", content=seven).json()["digit"] == 7
+
+
+def test_a_scan_saved_as_pdf_is_read_or_refused_saying_what_to_install(client, seven_pdf):
+    """The full install reads a PDF's first page; the serving install says what it lacks."""
+    answer = client.post("/api/predict", files={"file": ("scan.pdf", seven_pdf, "application/pdf")})
+    if has("pypdfium2"):
+        assert answer.status_code == 200 and answer.json()["digit"] == 7
+    else:
+        assert answer.status_code == 415 and "pip install pypdfium2" in answer.json()["error"]
 
 
 def test_a_blank_image_has_no_digit_to_predict(client):
