@@ -8,7 +8,7 @@ first used, so ``import digits`` works in a serving install without torch.
 from importlib import import_module
 
 from .predict import Prediction, predict
-from .preprocess import ImageError, NoDigitError, TooLargeError, preprocess
+from .preprocess import ImageError, NoDigitError, TooLargeError, UnreadableError, preprocess
 from .preprocess import stages as preprocess_stages
 from .read import Reading, read
 from .recipes import CNN_FAST_RECIPE, CNN_RECIPE, CNN_TUNE_RECIPE, MLP_FAST_RECIPE, MLP_RECIPE, Recipe
@@ -24,7 +24,7 @@ _NEEDS_TORCH = {
 }
 
 __all__ = ["Prediction", "predict", "Reading", "read", "ImageError", "NoDigitError", "TooLargeError",
-           "preprocess", "preprocess_stages", "MEAN", "STD", "CheckpointError", "Recipe", "MLP_RECIPE",
+           "UnreadableError", "preprocess", "preprocess_stages", "MEAN", "STD", "CheckpointError", "Recipe", "MLP_RECIPE",
            "MLP_FAST_RECIPE", "CNN_RECIPE", "CNN_FAST_RECIPE", "CNN_TUNE_RECIPE", *_NEEDS_TORCH]
 
 

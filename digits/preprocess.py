@@ -56,6 +56,11 @@ class TooLargeError(ImageError):
     """The input is over the byte or pixel limit, refused before it is decoded."""
 
 
+class UnreadableError(ImageError):
+    """The bytes decode to no image here: a broken or unknown file, or a format (HEIC, PDF)
+    whose library this install lacks."""
+
+
 # --------------------------------------------------------------------------- reading
 
 def open_image(source, draft: int = WORK_SIDE * 2) -> Image.Image:
@@ -111,12 +116,12 @@ def _pdf_page(data: bytes, name: str) -> Image.Image:
     try:
         import pypdfium2
     except ImportError:
-        raise ImageError(f"{name}: a PDF document, which needs pypdfium2 to be read (pip install "
+        raise UnreadableError(f"{name}: a PDF document, which needs pypdfium2 to be read (pip install "
                          f"pypdfium2), or save the page as PNG or JPEG") from None
     try:
         document = pypdfium2.PdfDocument(data)
     except Exception as e:  # PdfiumError for bad data, a password, ...
-        raise ImageError(f"{name}: not a readable PDF ({e})") from None
+        raise UnreadableError(f"{name}: not a readable PDF ({e})") from None
     try:
         if len(document) == 0:
             raise ImageError(f"{name}: a PDF without pages")
@@ -137,7 +142,7 @@ def _open_bytes(data: bytes, name: str, draft: int = WORK_SIDE * 2) -> Image.Ima
     if data.startswith(b"%PDF-"):
         return _pdf_page(data, name)
     if _is_heif(data) and not _heif_opener():
-        raise ImageError(f"{name}: a HEIC/HEIF photo, which needs pillow-heif to be read "
+        raise UnreadableError(f"{name}: a HEIC/HEIF photo, which needs pillow-heif to be read "
                          f"(pip install pillow-heif), or save it as JPEG or PNG")
     try:
         with warnings.catch_warnings():
@@ -152,7 +157,7 @@ def _open_bytes(data: bytes, name: str, draft: int = WORK_SIDE * 2) -> Image.Ima
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise TooLargeError(f"{name}: too many pixels, over the {MAX_PIXELS:,}-pixel limit ({e})") from None
     except Exception as e:  # Pillow raises many kinds on bad data
-        raise ImageError(f"{name}: not a readable image ({type(e).__name__}: {e})") from None
+        raise UnreadableError(f"{name}: not a readable image ({type(e).__name__}: {e})") from None
     return image
 
 

@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .predict import MIN_CONFIDENCE, classify, resolve_model
 from .runtime import default_model_path
-from .preprocess import ImageError, NoDigitError, TooLargeError, to_mnist
+from .preprocess import ImageError, NoDigitError, TooLargeError, UnreadableError, to_mnist
 from .read import read
 
 MAX_REQUEST_BYTES = 10_000_000     # larger request bodies are refused with 413
@@ -56,7 +56,7 @@ def _status_of(error: ImageError) -> int:
         return 413
     if isinstance(error, NoDigitError):
         return 422
-    return 415 if "not a readable image" in str(error) else 400
+    return 415 if isinstance(error, UnreadableError) else 400
 
 
 async def _body(request: Request) -> bytes:
