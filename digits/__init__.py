@@ -24,8 +24,8 @@ _NEEDS_TORCH = {
 }
 
 __all__ = ["Prediction", "predict", "Reading", "read", "ImageError", "NoDigitError", "TooLargeError",
-           "UnreadableError", "preprocess", "preprocess_stages", "MEAN", "STD", "CheckpointError", "Recipe", "MLP_RECIPE",
-           "MLP_FAST_RECIPE", "CNN_RECIPE", "CNN_FAST_RECIPE", "CNN_TUNE_RECIPE", *_NEEDS_TORCH]
+           "UnreadableError", "preprocess", "preprocess_stages", "MEAN", "STD", "CheckpointError", "Recipe",
+           "MLP_RECIPE", "MLP_FAST_RECIPE", "CNN_RECIPE", "CNN_FAST_RECIPE", "CNN_TUNE_RECIPE", *_NEEDS_TORCH]
 
 
 def __getattr__(name):

@@ -149,7 +149,7 @@ def flag_ones(images: torch.Tensor, labels: torch.Tensor, p: float = 0.3, genera
     device = images.device
     pick = (labels == 1) & (torch.rand(len(labels), generator=generator, device=device) < p)
     which = pick.nonzero().flatten()
-    if p == 0 or len(which) == 0:
+    if len(which) == 0:
         return images
     ones = images[which, 0]                                    # (k, H, W)
     k, h, w = ones.shape
@@ -178,14 +178,14 @@ def flag_ones(images: torch.Tensor, labels: torch.Tensor, p: float = 0.3, genera
 
     fall = uniform(40, 70) * (math.pi / 180)                  # below the horizontal, to the left
     length = uniform(0.12, 0.3) * stem
-    length = torch.where(axis.abs() <= 15 * math.pi / 180, length, torch.zeros_like(length))
+    upright = axis.abs() <= 15 * math.pi / 180
     x1, y1 = x0 - length * torch.cos(fall), y0 + length * torch.sin(fall)
     # Distance from every pixel centre to the segment (x0, y0)-(x1, y1), then a soft-edged stroke.
     dx, dy = (x1 - x0)[:, None, None], (y1 - y0)[:, None, None]
     t = (((px - x0[:, None, None]) * dx + (py - y0[:, None, None]) * dy) / (dx * dx + dy * dy).clamp(min=1e-6)).clamp(0, 1)
     distance = torch.hypot(px - x0[:, None, None] - t * dx, py - y0[:, None, None] - t * dy)
     ink = (width[:, None, None] / 2 + 0.5 - distance).clamp(0, 1) * ones.amax((1, 2))[:, None, None]
-    ink = ink * (length > 0)[:, None, None]
+    ink = ink * upright[:, None, None]
     out = images.clone()
     out[which, 0] = torch.maximum(ones, ink)
     return out

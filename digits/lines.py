@@ -218,20 +218,25 @@ EDGE_LINE = 3         # a flat piece along an edge this many px thick or less ma
 EDGES = ("top", "bottom", "left", "right")
 
 
+def touches(box: tuple[slice, slice], edge: str, shape: tuple[int, int]) -> bool:
+    """Whether ``box`` (rows, columns: find_objects's) reaches ``edge`` of a picture of ``shape``."""
+    rows, cols = box
+    return {"top": rows.start == 0, "bottom": rows.stop == shape[0],
+            "left": cols.start == 0, "right": cols.stop == shape[1]}[edge]
+
+
 def flat_along_edges(boxes: list, labels, shape: tuple[int, int]) -> dict[str, list[int]]:
     """Per edge of a picture of ``shape``, the ``labels`` (their ``boxes``: find_objects's) of
     pieces lying along it, at most EDGE_LINE px thick and three times as long: candidates for a
     printed line that the crop cut along, broken into stretches. A piece along two edges (in a
     corner) counts for the first of EDGES."""
-    h, w = shape
     flat = {edge: [] for edge in EDGES}
     for label in labels:
-        rows, cols = boxes[label - 1]
+        rows, cols = box = boxes[label - 1]
         tall, wide = rows.stop - rows.start, cols.stop - cols.start
-        touching = {"top": rows.start == 0, "bottom": rows.stop == h, "left": cols.start == 0, "right": cols.stop == w}
         for edge in EDGES:
             thin, long = (tall, wide) if edge in ("top", "bottom") else (wide, tall)
-            if touching[edge] and thin <= EDGE_LINE and long >= 3 * thin:
+            if touches(box, edge, shape) and thin <= EDGE_LINE and long >= 3 * thin:
                 flat[edge].append(int(label))
                 break
     return flat

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps
 from scipy import ndimage
 
-from .lines import FRAME_WALL, box_sides, flat_along_edges, ruling, straight_runs
+from .lines import FRAME_WALL, box_sides, flat_along_edges, ruling, straight_runs, touches
 
 MAX_PIXELS = 40_000_000      # refuse larger images before decoding them (decompression bombs)
 MAX_BYTES = 50_000_000       # refuse larger files before reading them whole
@@ -117,7 +117,7 @@ def _pdf_page(data: bytes, name: str) -> Image.Image:
         import pypdfium2
     except ImportError:
         raise UnreadableError(f"{name}: a PDF document, which needs pypdfium2 to be read (pip install "
-                         f"pypdfium2), or save the page as PNG or JPEG") from None
+                              f"pypdfium2), or save the page as PNG or JPEG") from None
     try:
         document = pypdfium2.PdfDocument(data)
     except Exception as e:  # PdfiumError for bad data, a password, ...
@@ -143,7 +143,7 @@ def _open_bytes(data: bytes, name: str, draft: int = WORK_SIDE * 2) -> Image.Ima
         return _pdf_page(data, name)
     if _is_heif(data) and not _heif_opener():
         raise UnreadableError(f"{name}: a HEIC/HEIF photo, which needs pillow-heif to be read "
-                         f"(pip install pillow-heif), or save it as JPEG or PNG")
+                              f"(pip install pillow-heif), or save it as JPEG or PNG")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -687,19 +687,16 @@ def _along_the_edge(boxes: list, kept: np.ndarray, shape: tuple[int, int]) -> li
     bar beside the digit). A stroke of the digit that reaches the edge is joined to the rest of
     it, so not flat; a digit cropped tight reaches the edge itself (a fat marker's strokes,
     hollowed by the paper filter, leave short thin shells there)."""
-    h, w = shape
     flat = flat_along_edges(boxes, kept, shape)
     for edge, pieces in flat.items():                       # a line runs along most of the edge
-        across = edge in ("top", "bottom")
-        if sum(boxes[label - 1][1 if across else 0].stop - boxes[label - 1][1 if across else 0].start
-               for label in pieces) < EDGE_COVER * (w if across else h):
+        axis = 1 if edge in ("top", "bottom") else 0        # the pieces' extent along the edge
+        covered = sum(boxes[label - 1][axis].stop - boxes[label - 1][axis].start for label in pieces)
+        if covered < EDGE_COVER * shape[axis]:
             flat[edge] = []
     lines = {label for pieces in flat.values() for label in pieces}
     rest = [boxes[label - 1] for label in kept if label not in lines]
-    reaches = {"top": lambda r, c: r.start == 0, "bottom": lambda r, c: r.stop == h,
-               "left": lambda r, c: c.start == 0, "right": lambda r, c: c.stop == w}
     return [label for edge, pieces in flat.items() for label in pieces
-            if rest and not any(reaches[edge](r, c) for r, c in rest)]
+            if rest and not any(touches(box, edge, shape) for box in rest)]
 
 
 def _lone_walls(labels: np.ndarray, boxes: list, kept: list, sizes: np.ndarray) -> list[int]:

@@ -1,10 +1,12 @@
-"""Image files for tests, made in memory: PNG bytes of an array, a PNG that lies about its size,
-a picture lit by a flash and a photographed page with a small digit on it."""
+"""Image files for tests, made in memory: PNG, HEIC and PDF bytes of a picture, a PNG that lies
+about its size, a picture lit by a flash, a photographed page with a small digit on it, a broken
+line along an edge, and digits drawn as pen strokes."""
 import io
 import struct
 import zlib
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 
 
@@ -12,6 +14,21 @@ def png(image) -> bytes:
     """PNG bytes of a PIL image or a uint8 array."""
     buffer = io.BytesIO()
     (image if isinstance(image, Image.Image) else Image.fromarray(np.asarray(image))).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def heic(picture: Image.Image) -> bytes:
+    """HEIC bytes of a PIL image, as many phones save their photos (skips without pillow-heif)."""
+    pillow_heif = pytest.importorskip("pillow_heif")
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(picture).save(buffer, quality=85)
+    return buffer.getvalue()
+
+
+def pdf(picture: Image.Image, resolution: int = 150) -> bytes:
+    """A one-page PDF holding a PIL image, as a scanner saves a page."""
+    buffer = io.BytesIO()
+    picture.convert("RGB").save(buffer, "PDF", resolution=resolution)
     return buffer.getvalue()
 
 

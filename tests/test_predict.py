@@ -8,7 +8,7 @@ from hypothesis.extra.numpy import arrays
 import digits
 from conftest import ROOT
 from digits.synth import CONDITIONS, render, render_condition, render_in_boxes, render_number
-from image_files import drawn, flagged_one, seven
+from image_files import drawn, flagged_one, heic, pdf, seven
 
 
 @pytest.fixture(scope="module")
@@ -104,15 +104,6 @@ def test_a_bad_image_in_a_batch_names_the_problem(photos):
         digits.predict([photos[0][0], b"garbage"])
 
 
-def heic(picture) -> bytes:
-    """HEIC bytes of a PIL image, as many phones save their photos."""
-    import io
-    pillow_heif = pytest.importorskip("pillow_heif")
-    buffer = io.BytesIO()
-    pillow_heif.from_pillow(picture).save(buffer, quality=85)
-    return buffer.getvalue()
-
-
 def test_a_phone_photo_saved_as_heic_is_read(photos):
     images, labels = photos
     predictions = digits.predict([heic(image) for image in images[:20]])
@@ -136,14 +127,6 @@ def test_a_heic_photo_without_pillow_heif_names_what_to_install(photos, tmp_path
     path.write_bytes(heic(photos[0][0]))
     message = error_without("pillow_heif", path)
     assert "IMG_0001.HEIC: a HEIC/HEIF photo" in message and "pip install pillow-heif" in message
-
-
-def pdf(picture) -> bytes:
-    """A one-page PDF holding a PIL image, as a scanner saves a page."""
-    import io
-    buffer = io.BytesIO()
-    picture.convert("RGB").save(buffer, "PDF", resolution=150)
-    return buffer.getvalue()
 
 
 def test_a_scan_saved_as_pdf_is_read_from_its_first_page(photos, mnist_test):

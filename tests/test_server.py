@@ -13,7 +13,7 @@ from conftest import ROOT
 from digits import server
 from digits.runtime import default_model_path, has
 from digits.synth import render_number
-from image_files import png, png_claiming
+from image_files import pdf, png, png_claiming
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +27,7 @@ def seven_pdf(seven):
     """The seven's PNG as a one-page PDF, as a scanner saves it."""
     import io
     from PIL import Image
-    buffer = io.BytesIO()
-    Image.open(io.BytesIO(seven)).convert("RGB").save(buffer, "PDF", resolution=72)
-    return buffer.getvalue()
+    return pdf(Image.open(io.BytesIO(seven)), resolution=72)
 
 
 @pytest.fixture(scope="module")
