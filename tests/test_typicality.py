@@ -9,7 +9,7 @@ from digits.__main__ import main
 from digits.outliers import KINDS, non_digits
 from digits.predict import classify
 from digits.synth import render_non_digit
-from digits.typicality import BEYOND, UNFITTED, fit_learnt, fit_typicality
+from digits.typicality import UNFITTED, fit_learnt, fit_typicality
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,10 @@ def test_the_limit_leaves_the_chosen_share_of_held_out_digits_beyond_it(small_sp
     (train_images, train_labels), (held_out, _) = small_split
     model = digits.load_model(ROOT / "model.pth")
     fit_typicality(model, train_images, train_labels.numpy(), held_out, beyond=0.05)
-    beyond = float(np.mean(atypicality(model, held_out) > 1))
+    gate = model.typicality
+    with torch.no_grad():                                  # the Gaussian part alone (the learnt part has its own)
+        gaussian = gate.raw_scores(model.taps(digits.normalize(held_out))[1]).sum(1) / gate.limit
+    beyond = float(np.mean(gaussian.numpy() > 1))
     assert beyond == pytest.approx(0.05, abs=0.002)
     reloaded = digits.load_model(digits.save_model(model, tmp_path / "fitted.pth"))
     assert np.allclose(atypicality(reloaded, held_out[:100]), atypicality(model, held_out[:100]))
@@ -57,7 +60,7 @@ def test_the_limit_leaves_the_chosen_share_of_held_out_digits_beyond_it(small_sp
 def test_shipped_cnn_passes_test_digits_and_flags_most_non_digits(shipped_cnn, mnist_test):
     images, labels = mnist_test
     digit_share = float(np.mean(atypicality(shipped_cnn, images) > 1))
-    assert digit_share < 3 * BEYOND                       # the test set: digits it never saw
+    assert digit_share < 0.02                # the test set, digits it never saw: within the 2 % budget
     others = non_digits(600, images[:2000, 0].numpy(), labels[:2000].numpy(), seed=7)
     flagged = atypicality(shipped_cnn, others) > 1
     assert flagged.mean() > 0.5
@@ -79,10 +82,27 @@ def test_the_learnt_part_sets_its_limit_on_held_out_digits_and_flags_unseen_non_
     assert np.mean(atypicality(model, unseen) > 1) > 0.8
 
 
+def test_the_learnt_score_is_the_mean_of_fits_from_successive_seeds(small_split):
+    (train_images, train_labels), (held_out, _) = small_split
+    taught = torch.from_numpy(non_digits(500, train_images[:, 0].numpy(), train_labels.numpy(), seed=1)).unsqueeze(1)
+    model = digits.load_model(ROOT / "model.pth")
+
+    def weights(**kw):
+        fit_learnt(model, train_images[:1000], taught, held_out, epochs=2, **kw)
+        return torch.cat([model.typicality.learnt0, model.typicality.learnt1])
+
+    first, second, mean = weights(seed=3, fits=1), weights(seed=4, fits=1), weights(seed=3, fits=2)
+    assert not torch.allclose(first, second)               # one fit depends on its seed...
+    assert torch.allclose(mean, (first + second) / 2, atol=1e-6)   # ...so the score averages several
+    with pytest.raises(ValueError, match="fits"):
+        fit_learnt(model, train_images[:1000], taught, held_out, fits=0)
+
+
 def test_shipped_cnn_rejects_most_photographed_letters_symbols_and_scribbles():
     rng = np.random.default_rng(5)             # the benchmark's kind of non-digit, none of its sources taught
     pictures = [render_non_digit(rng)[0] for _ in range(300)]
-    assert share_rejected_by_shipped_cnn(pictures) > 0.82   # 76 % before the check had a learnt part
+    assert share_rejected_by_shipped_cnn(pictures) > 0.92   # 76 % before the learnt part, 91 % before its
+                                                             # fits were averaged and given more of the budget
 
 
 def test_an_atypical_image_is_not_accepted_however_probable(mnist_test):
