@@ -29,7 +29,7 @@ class ForInference(nn.Module):
         self.model = model.eval()
 
     def forward(self, images):                 # (N, 1, 28, 28) in [0, 1]
-        return self.model.judge((images - MEAN) / STD)
+        return self.model.judge_all((images - MEAN) / STD)
 
 
 def export_onnx(checkpoint, out=None) -> Path:
@@ -44,14 +44,15 @@ def export_onnx(checkpoint, out=None) -> Path:
         with warnings.catch_warnings():     # the TorchScript exporter: exact for these plain nets
             warnings.simplefilter("ignore", DeprecationWarning)
             torch.onnx.export(ForInference(model), (torch.zeros(1, 1, 28, 28),), tmp, dynamo=False,
-                              input_names=["images"], output_names=["logits", "atypicality"],
+                              input_names=["images"], output_names=["logits", "atypicality", "reading_atypicality"],
                               opset_version=OPSET, dynamic_axes={"images": {0: "batch"}, "logits": {0: "batch"},
-                                                                 "atypicality": {0: "batch"}})
+                                                                 "atypicality": {0: "batch"},
+                                                                 "reading_atypicality": {0: "batch"}})
         graph = onnx.load(tmp)
         for key, value in {"architecture": type(model).__name__, "source": checkpoint.name,
                            "input": "MNIST-style images in [0, 1], ink bright, (N, 1, 28, 28)",
                            "output": "calibrated logits (softmax gives probabilities); atypicality "
-                                     "(above 1: unlike the training digits)",
+                                     "(above 1: unlike the training digits); the same by read's own limits",
                            "temperature": f"{float(model.temperature):.6f}"}.items():
             graph.metadata_props.add(key=key, value=value)
         onnx.save(graph, tmp)

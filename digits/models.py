@@ -41,10 +41,16 @@ class Classifier(nn.Module):
     def logits(self, x):
         return self.taps(x)[0]
 
-    def judge(self, x):
-        """(calibrated logits (N, 10), atypicality (N,): above 1 is unlike any training digit)."""
+    def judge(self, x, reading: bool = False):
+        """(calibrated logits (N, 10), atypicality (N,): above 1 is unlike any training digit;
+        by read's own limits when ``reading``)."""
+        logits, atypicality, by_read = self.judge_all(x)
+        return logits, by_read if reading else atypicality
+
+    def judge_all(self, x):
+        """(calibrated logits, atypicality, atypicality by read's limits)."""
         logits, features = self.taps(x)
-        return logits / self.temperature, self.typicality(features)
+        return (logits / self.temperature, *self.typicality.both(features))
 
 
 class MLP(Classifier):

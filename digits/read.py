@@ -561,7 +561,7 @@ def _classify(ink, masks, model, raw=True):
     if not raw:
         return classify(images, model)
     network = runner(model)
-    p, atypicality = network.judge(images)
+    p, atypicality = network.judge(images, reading=True)      # by read's own limits
     p = p.astype(np.float64) ** network.temperature
     p /= p.sum(1, keepdims=True)
     return [Prediction(int(q.argmax()), float(q.max()), q.tolist(), typical=bool(a <= 1))

@@ -59,13 +59,14 @@ class TorchRunner:
     def probabilities(self, images) -> np.ndarray:
         return self.judge(images)[0]
 
-    def judge(self, images) -> tuple[np.ndarray, np.ndarray]:
-        """(probabilities (N, 10), atypicality (N,); 0 for a module without the check)."""
+    def judge(self, images, reading: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(probabilities (N, 10), atypicality (N,), by read's own limits when ``reading``;
+        0 for a module without the check)."""
         import torch
         with torch.no_grad():
             x = (torch.from_numpy(as_batch(images)) - MEAN) / STD
             if hasattr(self.module, "judge"):
-                logits, atypicality = self.module.judge(x)
+                logits, atypicality = self.module.judge(x, reading=reading)
                 return logits.softmax(1).numpy(), atypicality.numpy()
             return self.module(x).softmax(1).numpy(), np.zeros(len(x), np.float32)
 
@@ -97,11 +98,13 @@ class OnnxRunner:
     def probabilities(self, images) -> np.ndarray:
         return self.judge(images)[0]
 
-    def judge(self, images) -> tuple[np.ndarray, np.ndarray]:
-        """(probabilities (N, 10), atypicality (N,); 0 for an export without the check)."""
+    def judge(self, images, reading: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(probabilities (N, 10), atypicality (N,), by read's own limits when ``reading`` and
+        the export has them; 0 for an export without the check)."""
         batch = as_batch(images)
         outputs = self.session.run(None, {self.input: batch})
-        atypicality = outputs[1] if len(outputs) > 1 else np.zeros(len(batch), np.float32)
+        which = 2 if reading and len(outputs) > 2 else 1
+        atypicality = outputs[which] if len(outputs) > which else np.zeros(len(batch), np.float32)
         return softmax(outputs[0].astype(np.float64)).astype(np.float32), atypicality
 
 

@@ -24,6 +24,7 @@ from torch import nn
 BEYOND = 0.005     # share of held-out digits beyond the Gaussian part's limit
 LEARNT_BEYOND = 0.0175   # ...and beyond the learnt part's, which tells digits from non-digits better
 LEARNT_FITS = 4    # the learnt score is the mean of this many fits (seeds): one alone varies
+READ_BEYOND, READ_LEARNT_BEYOND = 0.015, 0.01   # read's own limits, for judging the pieces of a cut
 UNFITTED = -30.0       # the learnt score of an unfitted check: exp(-30), never beyond its limit
 
 
@@ -42,6 +43,8 @@ class Typicality(nn.Module):
         for i, d in enumerate(dims):
             self.register_buffer(f"learnt{i}", torch.zeros(d))       # weights of the learnt score
         self.register_buffer("learnt_bias", torch.tensor(UNFITTED))   # its limit folded in: > 0 is beyond
+        self.register_buffer("read_limit", torch.zeros(()))    # read's limits: the Gaussian part's (0: as limit)
+        self.register_buffer("read_shift", torch.zeros(()))    # ...and the learnt score's shift to its own
 
     def raw_scores(self, taps) -> torch.Tensor:
         """(N, layers): per layer, squared distance to the nearest class mean over its scale."""
@@ -60,9 +63,18 @@ class Typicality(nn.Module):
 
     def forward(self, taps) -> torch.Tensor:
         """Atypicality (N,): above 1 means unlike the training digits; 0 when unfitted."""
-        score = self.raw_scores(taps).sum(1) / self.limit.clamp(min=1e-12)
-        score = torch.maximum(score, self.learnt_score(taps).clamp(max=30.0).exp())
-        return torch.where(self.limit > 0, score, torch.zeros_like(score))
+        return self.both(taps)[0]
+
+    def both(self, taps) -> tuple[torch.Tensor, torch.Tensor]:
+        """(atypicality, reading atypicality): the second by read's own limits, with which
+        ``read`` judges the pieces of a cut (the limits of a checkpoint without them: the first's)."""
+        distance, learnt = self.raw_scores(taps).sum(1), self.learnt_score(taps)
+        read_limit = torch.where(self.read_limit > 0, self.read_limit, self.limit)
+        judged = []
+        for limit, score in ((self.limit, learnt), (read_limit, learnt + self.read_shift)):
+            atypicality = torch.maximum(distance / limit.clamp(min=1e-12), score.clamp(max=30.0).exp())
+            judged.append(torch.where(self.limit > 0, atypicality, torch.zeros_like(atypicality)))
+        return judged[0], judged[1]
 
 
 def _taps(model, images, batch_size=1000):
@@ -97,6 +109,7 @@ def fit_typicality(model, train_images, train_labels, held_out_images, beyond: f
         gate.scales.copy_(held_out.median(0).values)
         combined = (held_out / gate.scales).sum(1)
         gate.limit.fill_(float(torch.quantile(combined, 1 - beyond)))
+        gate.read_limit.fill_(float(torch.quantile(combined, 1 - READ_BEYOND)))
     return float(gate.limit)
 
 
@@ -125,7 +138,9 @@ def fit_learnt(model, digit_images, non_digit_images, held_out_images, beyond: f
             getattr(gate, f"learnt{i}").copy_(part)
         gate.learnt_bias.fill_(float(bias - (mean * w).sum()))
         held = gate.learnt_score([torch.from_numpy(t).float() for t in _taps(model, held_out_images)])
-        gate.learnt_bias.sub_(torch.quantile(held, 1 - beyond))
+        limit, read_limit = torch.quantile(held, 1 - beyond), torch.quantile(held, 1 - READ_LEARNT_BEYOND)
+        gate.learnt_bias.sub_(limit)
+        gate.read_shift.fill_(float(limit - read_limit))
         return float((gate.learnt_score(negatives) > 0).float().mean())
 
 

@@ -162,3 +162,37 @@ def test_square_brackets_braces_and_exclamation_marks_are_not_taken_for_a_1():
         if what.split(":")[1] in "[]{}!":
             pictures.append(picture)
     assert share_rejected_by_shipped_cnn(pictures) > 0.8    # 52 % before the check was taught them (Pillow's font)
+
+
+def test_read_judges_pieces_by_its_own_limits(shipped_cnn, mnist_test):
+    """read's decisions lean on the check; they keep their own limits (1.5 % and 1 % of held-out
+    digits beyond the two parts), so the reject option's stricter learnt limit does not change how
+    numbers are cut (the interlocked-digit test in test_read)."""
+    images = digits.normalize(mnist_test[0][:3000])
+    with torch.no_grad():
+        _, accepting = shipped_cnn.judge(images)
+        _, reading = shipped_cnn.judge(images, reading=True)
+    gate = shipped_cnn.typicality
+    assert 0 < float(gate.read_limit) < float(gate.limit) and float(gate.read_shift) < 0
+    assert not torch.equal(reading > 1, accepting > 1)
+    assert float((reading > 1).float().mean()) < 0.03 and float((accepting > 1).float().mean()) < 0.02
+
+
+def test_a_checkpoint_without_reading_limits_reads_by_its_accepting_ones(shipped_cnn, mnist_test, tmp_path):
+    state = {k: v for k, v in shipped_cnn.state_dict().items() if k not in ("typicality.read_limit", "typicality.read_shift")}
+    torch.save(state, tmp_path / "older.pth")
+    older = digits.load_model(tmp_path / "older.pth")
+    images = digits.normalize(mnist_test[0][:500])
+    with torch.no_grad():
+        assert torch.allclose(older.judge(images, reading=True)[1], older.judge(images)[1])
+
+
+def test_the_onnx_export_gives_the_reading_atypicality_too(mnist_test):
+    import onnxruntime as ort
+    session = ort.InferenceSession(str(ROOT / "cnn.onnx"), providers=["CPUExecutionProvider"])
+    assert [o.name for o in session.get_outputs()] == ["logits", "atypicality", "reading_atypicality"]
+    images = mnist_test[0][:200]
+    _, accepting, reading = session.run(None, {"images": images.numpy()})
+    with torch.no_grad():
+        expected = digits.load_model(ROOT / "cnn.pth").judge(digits.normalize(images), reading=True)[1]
+    assert np.allclose(reading, expected.numpy(), rtol=1e-3, atol=1e-4)
