@@ -11,7 +11,10 @@ gaps on a ruled or squared notebook page photographed round the number, which sp
 the picture's width ("page photo", render_number's ``page``). For each
 class: exact-string accuracy and per-digit accuracy (1 - edit distance / length),
 for digits.read and for Tesseract (`tesseract --psm 7`, digits whitelisted) when it
-is installed.
+is installed. Beside digits.read's rows, "digits alone": the share of numbers whose every digit
+the same model reads right when given it alone (each 28x28 MNIST digit through digits.predict),
+the most an exact string could reach with a perfect cut, so a row shows how much of what is lost
+is the cutting and how much the classifier.
 
     python benchmarks/read_numbers.py [--per-class 200] [--seed 0] [--classes wide,boxes]
 """
@@ -55,6 +58,15 @@ def picture_of(glyphs, rng, kind: str):
     return render_number(glyphs, rng, kind)
 
 
+def digits_read_alone(images, labels, batch: int = 1000) -> np.ndarray:
+    """(N,) bool: whether the default model reads each MNIST digit right on its own."""
+    right = []
+    for start in tqdm(range(0, len(images), batch), desc="digits alone", unit="batch"):
+        chunk = images[start:start + batch, 0].numpy()
+        right += [p.digit == int(label) for p, label in zip(digits.predict(list(chunk)), labels[start:start + batch])]
+    return np.asarray(right)
+
+
 def edit_distance(a: str, b: str) -> int:
     row = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
@@ -84,6 +96,7 @@ def main():
     if unknown := [c for c in classes if c not in CLASSES]:
         parser.error(f"unknown class {unknown[0]!r}: choose from {', '.join(CLASSES)}")
     images, labels = digits.load_mnist(False)
+    alone_right = digits_read_alone(images, labels)
     rng = np.random.default_rng(args.seed)
     has_tesseract = shutil.which("tesseract") is not None
     rows = []
@@ -91,9 +104,11 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for kind in classes:
             scores = {"digits.read": [], "tesseract": []}
+            bound = []
             for _ in tqdm(range(args.per_class), desc=kind, unit="number"):
                 picks = rng.integers(0, len(images), rng.integers(2, 11))
                 truth = "".join(str(int(labels[i])) for i in picks)
+                bound.append(bool(alone_right[picks].all()))
                 picture = picture_of([images[i, 0].numpy() for i in picks], rng, kind)
                 readers = {"digits.read": lambda p: digits.read(p).text}
                 if has_tesseract:
@@ -106,10 +121,11 @@ def main():
             for name, s in scores.items():
                 if s:
                     exact, per_digit = np.mean(s, axis=0)
-                    rows.append([kind, name, f"{exact:.1%}", f"{per_digit:.1%}", str(len(s))])
+                    alone = f"{np.mean(bound):.1%}" if name == "digits.read" else ""
+                    rows.append([kind, name, f"{exact:.1%}", f"{per_digit:.1%}", alone, str(len(s))])
     n = args.per_class * len(classes)
     print(f"\nnumbers of 2-10 MNIST test digits, {args.per_class} per class, seed {args.seed}\n")
-    header = ["class", "reader", "exact string", "per digit", "numbers"]
+    header = ["class", "reader", "exact string", "per digit", "digits alone", "numbers"]
     print(markdown_table(header, rows))
     print()
     for name, s in seconds.items():
