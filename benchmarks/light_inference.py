@@ -1,9 +1,10 @@
 """PyTorch eager against ONNX Runtime for inference, on the same machine in one run.
 
-For the MLP and the CNN: model time for one image (one thread), end-to-end digits.predict
-on one real-world-style image (decode + preprocess + model, one thread), batch-1000
-throughput (two threads), and HTTP /api/predict at concurrency 16 against the real server
-with 1 and 2 workers. Then the disk size of a serving-only virtualenv against the full one.
+For the MLP and the CNN (and the CNN's int8 export, cnn.int8.onnx): model time for one
+image (one thread), end-to-end digits.predict on one real-world-style image (decode +
+preprocess + model, one thread), batch-1000 throughput (two threads), and HTTP /api/predict
+at concurrency 16 against the real server with 1 and 2 workers. Then the disk size of a
+serving-only virtualenv against the full one.
 
     python benchmarks/light_inference.py [--requests 1000] [--serve-venv .venv-serve] [--full-venv .venv]
 """
@@ -28,6 +29,7 @@ from tables import markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = {"MLP": "model", "CNN": "cnn"}
+RUNTIMES = (("PyTorch eager", ".pth"), ("ONNX Runtime", ".onnx"), ("ONNX Runtime, int8", ".int8.onnx"))
 
 
 def median_ms(call, repeats=300, warmup=20) -> float:
@@ -72,7 +74,9 @@ def main():
     payloads = test_images()
     rows = []
     for name, stem in MODELS.items():
-        for runtime, suffix in (("PyTorch eager", ".pth"), ("ONNX Runtime", ".onnx")):
+        for runtime, suffix in RUNTIMES:
+            if not (ROOT / f"{stem}{suffix}").is_file():
+                continue
             torch.set_num_threads(1)
             r = runner_for(ROOT / f"{stem}{suffix}", threads=1)
             row = [name, runtime, f"{median_ms(lambda: r.probabilities(batch[:1])):.3f}",
@@ -92,8 +96,10 @@ def main():
         header += ["HTTP 1 worker: p50 / p99 ms / req/s", "HTTP 2 workers: p50 / p99 ms / req/s"]
     print("\n" + markdown_table(header, rows))
     for name in MODELS:
-        eager, ort = (float(r[4].replace(",", "")) for r in rows if r[0] == name)
-        print(f"{name}: ONNX Runtime batch throughput is {ort / eager:.1f}x PyTorch eager")
+        rates = {r[1]: float(r[4].replace(",", "")) for r in rows if r[0] == name}
+        for runtime, rate in rates.items():
+            if runtime != "PyTorch eager":
+                print(f"{name}: {runtime} batch throughput is {rate / rates['PyTorch eager']:.1f}x PyTorch eager")
     print(f"\nvirtualenv on disk: serving only ({args.serve_venv}) {size_mib(args.serve_venv)}, "
           f"full ({args.full_venv}) {size_mib(args.full_venv)}")
 

@@ -12,7 +12,7 @@ ruled and squared paper, a printed box around the digit, a small digit in a larg
 ``--per-condition`` test digits each, as accuracy per model.
 
     python benchmarks/robustness.py [--count 10000] [--per-condition 1000] [--seed 0]
-                                    [--only-conditions]
+                                    [--only-conditions] [--models model.pth cnn.onnx ...]
 """
 from __future__ import annotations
 
@@ -98,8 +98,17 @@ def condition_accuracy(models: dict, per_condition: int, seed: int, conditions=C
     return rows
 
 
-def print_conditions(per_condition: int, seed: int, conditions=CONDITIONS):
-    models = {name: resolve_model(ROOT / name) for name in ("model.pth", "cnn.onnx") if (ROOT / name).is_file()}
+MODELS = ("model.pth", "cnn.pth", "cnn.onnx", "cnn.int8.onnx")
+
+
+def clean_accuracy(model, images, labels) -> float:
+    """Accuracy on MNIST digits as they are (no preprocessing), whatever runs the model."""
+    probabilities = model.probabilities(images[:, 0].numpy())
+    return float((probabilities.argmax(1) == labels.numpy()).mean())
+
+
+def print_conditions(per_condition: int, seed: int, conditions=CONDITIONS, names=("model.pth", "cnn.onnx")):
+    models = {name: resolve_model(ROOT / name) for name in names if (ROOT / name).is_file()}
     print(f"\nHarder conditions, {per_condition:,} MNIST test digits each (seed {seed})\n")
     print(markdown_table(["condition"] + list(models), condition_accuracy(models, per_condition, seed, conditions)))
 
@@ -112,19 +121,22 @@ def main():
     parser.add_argument("--only-conditions", action="store_true", help="just the hard-conditions table")
     parser.add_argument("--conditions", nargs="+", choices=CONDITIONS, default=CONDITIONS, metavar="NAME",
                         help=f"which hard conditions (default: all: {', '.join(CONDITIONS)})")
+    parser.add_argument("--models", nargs="+", default=list(MODELS), metavar="FILE",
+                        help=f"model files at the repository root (default: {' '.join(MODELS)}; the hard "
+                             "conditions take those of them that are not .pth but model.pth)")
     args = parser.parse_args()
+    hard = [n for n in args.models if n == "model.pth" or not n.endswith(".pth")]
     if args.only_conditions:
-        print_conditions(args.per_condition, args.seed, args.conditions)
+        print_conditions(args.per_condition, args.seed, args.conditions, hard)
         return
     samples = rendered_test_set(args.count, args.seed)
     clean_images, clean_labels = digits.load_mnist(False)
     rows, conditions = [], {}
-    for name in ("model.pth", "cnn.pth", "cnn.onnx"):
+    for name in args.models:
         if not (ROOT / name).is_file():
             continue
         model = resolve_model(ROOT / name)
-        weights = digits.load_model((ROOT / name).with_suffix(".pth"))
-        clean = digits.evaluate(weights, clean_images[:args.count], clean_labels[:args.count])["accuracy"]
+        clean = clean_accuracy(model, clean_images[:args.count], clean_labels[:args.count])
         real, conditions[name] = real_world_accuracy(model, samples)
         ms = seconds_per_image(model, samples) * 1000
         rows.append([name, f"{clean:.2%}", f"{real:.2%}", f"{(clean - real) * 100:+.2f}", f"{ms:.2f}"])
@@ -135,7 +147,7 @@ def main():
     names = list(conditions)
     keys = sorted({k for c in conditions.values() for k in c})
     print(markdown_table(["condition"] + names, [[k] + [f"{conditions[n][k]:.2%}" for n in names] for k in keys]))
-    print_conditions(args.per_condition, args.seed, args.conditions)
+    print_conditions(args.per_condition, args.seed, args.conditions, hard)
 
 
 if __name__ == "__main__":

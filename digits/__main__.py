@@ -6,7 +6,7 @@
     python -m digits predict IMAGE... [--model PATH] [--json]
     python -m digits read IMAGE... [--model PATH] [--json]
     python -m digits serve [--host 127.0.0.1] [--port 8000] [--model PATH] [--workers N]
-    python -m digits export CHECKPOINT [-o FILE.onnx]
+    python -m digits export CHECKPOINT [-o FILE.onnx] [--int8]
 """
 from __future__ import annotations
 
@@ -164,12 +164,34 @@ def _export(args) -> int:
 
     from .export import export_onnx
     from .runtime import OnnxRunner, TorchRunner
+    if args.int8:
+        return _export_int8(args)
     path = export_onnx(args.checkpoint, args.out)
     probe = np.random.default_rng(0).random((8, 28, 28), dtype=np.float32)
     gap = np.abs(OnnxRunner(path).probabilities(probe)
                  - TorchRunner(models.load_model(args.checkpoint)).probabilities(probe)).max()
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB); ONNX Runtime and PyTorch agree "
           f"within {gap:.1e} on a probe batch")
+    return 0
+
+
+def _export_int8(args) -> int:
+    _, data, models, _ = _torch_parts()
+    import numpy as np
+
+    from .quantize import quantize_checkpoint
+    from .runtime import OnnxRunner, TorchRunner
+    if not isinstance(models.load_model(args.checkpoint), models.CNN):
+        raise SystemExit(f"error: {args.checkpoint}: --int8 pays for a CNN's convolutions; this is not a CNN")
+    train_set, (images, labels) = data.split_validation(*data.load_mnist(True, args.data))
+    path = quantize_checkpoint(args.checkpoint, train_set, args.out)
+    (quantized, kept), (floating, kept_float) = [
+        (p.argmax(1), (p.max(1) >= MIN_CONFIDENCE) & (a <= 1))
+        for p, a in (r.judge(images[:, 0].numpy()) for r in (OnnxRunner(path), TorchRunner(models.load_model(args.checkpoint))))]
+    print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB); on {len(labels):,} held-out digits: "
+          f"{np.mean(quantized == labels.numpy()):.2%} right ({np.mean(floating == labels.numpy()):.2%} in float), "
+          f"the same answer on {np.mean(quantized == floating):.2%}, the same accept decision on "
+          f"{np.mean(kept == kept_float):.2%}")
     return 0
 
 
@@ -308,7 +330,13 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Export a .pth checkpoint to ONNX (dynamic batch size; normalisation "
                                    "and calibration inside the graph) for ONNX Runtime.")
     x.add_argument("checkpoint", help="a .pth file written by this project")
-    x.add_argument("-o", "--out", metavar="FILE.onnx", help="where to write (default: beside it, .onnx)")
+    x.add_argument("-o", "--out", metavar="FILE.onnx",
+                   help="where to write (default: beside it, .onnx, or .int8.onnx with --int8)")
+    x.add_argument("--int8", action="store_true",
+                   help="a CNN's convolutions in 8-bit integers (about twice the batch speed on CPUs with "
+                        "integer dot products), its confidence check fitted again on MNIST (needs the data)")
+    x.add_argument("--data", metavar="DIR", default=argparse.SUPPRESS,
+                   help="folder holding MNIST/raw, for --int8 (default: $DIGITS_DATA, else ./data)")
     x.set_defaults(run=_export)
 
     s = sub.add_parser("serve", help="the drawing page and the JSON API over HTTP",
