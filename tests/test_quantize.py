@@ -63,3 +63,15 @@ def test_quantizing_an_mlp_is_refused(tmp_path, mnist_train):
     result = subprocess.run([sys.executable, "-m", "digits", "export", "model.pth", "--int8", "-o",
                              str(tmp_path / "x.onnx")], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode != 0 and "CNN" in result.stderr and not (tmp_path / "x.onnx").exists()
+
+
+def test_the_int8_model_runs_without_torch(tmp_path, mnist_test):
+    """The serving install (no torch) can run it: ONNX Runtime's own integer kernels."""
+    images = tmp_path / "digits.npy"
+    np.save(images, (mnist_test[0][:20, 0].numpy() * 255).astype(np.uint8))
+    code = ("import sys; sys.modules['torch'] = None\nimport numpy as np, digits\n"
+            "print(*(p.digit for p in digits.predict(list(np.load(sys.argv[1])), model='cnn.int8.onnx')))")
+    result = subprocess.run([sys.executable, "-c", code, str(images)], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(int(label)) for label in mnist_test[1][:20]]
