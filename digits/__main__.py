@@ -185,9 +185,13 @@ def _export_int8(args) -> int:
         raise SystemExit(f"error: {args.checkpoint}: --int8 pays for a CNN's convolutions; this is not a CNN")
     train_set, (images, labels) = data.split_validation(*data.load_mnist(True, args.data))
     path = quantize_checkpoint(args.checkpoint, train_set, args.out)
-    (quantized, kept), (floating, kept_float) = [
-        (p.argmax(1), (p.max(1) >= MIN_CONFIDENCE) & (a <= 1))
-        for p, a in (r.judge(images[:, 0].numpy()) for r in (OnnxRunner(path), TorchRunner(models.load_model(args.checkpoint))))]
+
+    def answers(runner):                      # (digits, accepted) on the held-out digits
+        probabilities, atypicality = runner.judge(images[:, 0].numpy())
+        return probabilities.argmax(1), (probabilities.max(1) >= MIN_CONFIDENCE) & (atypicality <= 1)
+
+    (quantized, kept), (floating, kept_float) = answers(OnnxRunner(path)), answers(
+        TorchRunner(models.load_model(args.checkpoint)))
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB); on {len(labels):,} held-out digits: "
           f"{np.mean(quantized == labels.numpy()):.2%} right ({np.mean(floating == labels.numpy()):.2%} in float), "
           f"the same answer on {np.mean(quantized == floating):.2%}, the same accept decision on "
@@ -334,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where to write (default: beside it, .onnx, or .int8.onnx with --int8)")
     x.add_argument("--int8", action="store_true",
                    help="a CNN's convolutions in 8-bit integers (about twice the batch speed on CPUs with "
-                        "integer dot products), its confidence check fitted again on MNIST (needs the data)")
+                        "integer dot products); their ranges are measured on MNIST training digits (needs the data)")
     x.add_argument("--data", metavar="DIR", default=argparse.SUPPRESS,
                    help="folder holding MNIST/raw, for --int8 (default: $DIGITS_DATA, else ./data)")
     x.set_defaults(run=_export)
