@@ -38,6 +38,10 @@ THICK = 2.5                  # thickest point (or than the middle of all strokes
 WALL_TALL = 1.15             # a printed wall left alone beside the digit: this many times its
 WALL_BEYOND = 0.1            # height, reaching this share of it past the digit above and below,
 WALL_THIN = 0.75             # at most this share of its strokes' width
+RING_HELD = 0.25             # a closed curve round other ink this share of its weight is a ring drawn
+                             # round the digit...
+RING_GAP = 0.04              # ...whose line may break where it is faint: gaps of up to twice this share
+                             # of its size are bridged
 CUT_LINE = 0.95              # in a picture cut round the ink, lines this share of it across are printing
 EDGE_DEPTH = 0.15            # beyond the edge the paper continues as it lies this share of its window in
 EDGE_COVER = 0.5             # flat pieces along an edge (lines.flat_along_edges) running along this share
@@ -634,9 +638,9 @@ def _box_frames(labels: np.ndarray, boxes: list, kept: np.ndarray) -> list[int]:
     """Labels of kept pieces that are a frame drawn around other kept ink: a form's printed
     box (nearly all its pixels in a band along its own bounding box's sides, that box
     enclosing another kept piece) or a ring drawn round the digit (a closed curve whose hole
-    holds other kept ink at least a third as tall and a quarter as heavy: a score circled on
-    a test). A 0 or an O has its pixels on a curve, not on the box, and nothing of weight
-    inside.
+    holds other kept ink at least a third as tall and RING_HELD as heavy: a score circled on
+    a test; a small break where its faint line fell below the threshold is bridged). A 0 or
+    an O has its pixels on a curve, not on the box, and nothing of weight inside.
     ``boxes`` are the pieces' slices (ndimage.find_objects), ``kept`` the kept labels."""
     frames = []
     for label in kept:
@@ -657,9 +661,11 @@ def _box_frames(labels: np.ndarray, boxes: list, kept: np.ndarray) -> list[int]:
             continue
         held = np.isin(labels[rows, cols], inside)
         tall = max(boxes[other - 1][0].stop - boxes[other - 1][0].start for other in inside)
-        if np.count_nonzero(held) < 0.25 * np.count_nonzero(piece) or tall < 0.3 * h:
+        if np.count_nonzero(held) < RING_HELD * np.count_nonzero(piece) or tall < 0.3 * h:
             continue
-        if np.count_nonzero(held & ndimage.binary_fill_holes(piece)) >= 0.9 * np.count_nonzero(held):
+        gap = max(1, round(RING_GAP * min(h, w)))    # a ring's line may break where it is faint
+        ring = ndimage.binary_dilation(np.pad(piece, gap), iterations=gap)
+        if np.count_nonzero(np.pad(held, gap) & ndimage.binary_fill_holes(ring)) >= 0.9 * np.count_nonzero(held):
             frames.append(int(label))
     return frames
 
