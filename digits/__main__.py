@@ -179,19 +179,22 @@ def _export_int8(args) -> int:
     _, data, models, _ = _torch_parts()
     import numpy as np
 
-    from .quantize import quantize_checkpoint
-    from .runtime import OnnxRunner, TorchRunner
-    if not isinstance(models.load_model(args.checkpoint), models.CNN):
-        raise SystemExit(f"error: {args.checkpoint}: --int8 pays for a CNN's convolutions; this is not a CNN")
+    from .predict import classify
+    from .quantize import quantize_checkpoint, require_cnn
+    from .runtime import OnnxRunner
+    model = models.load_model(args.checkpoint)
+    try:
+        require_cnn(model, args.checkpoint)          # before loading MNIST for nothing
+    except ValueError as e:
+        raise SystemExit(f"error: {e}") from None
     train_set, (images, labels) = data.split_validation(*data.load_mnist(True, args.data))
     path = quantize_checkpoint(args.checkpoint, train_set, args.out)
 
-    def answers(runner):                      # (digits, accepted) on the held-out digits
-        probabilities, atypicality = runner.judge(images[:, 0].numpy())
-        return probabilities.argmax(1), (probabilities.max(1) >= MIN_CONFIDENCE) & (atypicality <= 1)
+    def answers(network):                     # (digits, accepted) on the held-out digits
+        predictions = classify(images[:, 0].numpy(), network)
+        return np.array([p.digit for p in predictions]), np.array([p.accepted for p in predictions])
 
-    (quantized, kept), (floating, kept_float) = answers(OnnxRunner(path)), answers(
-        TorchRunner(models.load_model(args.checkpoint)))
+    (quantized, kept), (floating, kept_float) = answers(OnnxRunner(path)), answers(model)
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB); on {len(labels):,} held-out digits: "
           f"{np.mean(quantized == labels.numpy()):.2%} right ({np.mean(floating == labels.numpy()):.2%} in float), "
           f"the same answer on {np.mean(quantized == floating):.2%}, the same accept decision on "

@@ -22,6 +22,12 @@ from .models import CNN, load_model
 RANGE_SAMPLE = 1000       # images whose activations set the int8 ranges
 
 
+def require_cnn(model, name) -> None:
+    """Refuse anything but a CNN (ValueError naming ``name``): int8 pays for convolutions."""
+    if not isinstance(model, CNN):
+        raise ValueError(f"{name}: int8 pays for a CNN's convolutions, and this is not a CNN ({type(model).__name__})")
+
+
 def range_images(train_images: torch.Tensor, train_labels: torch.Tensor, seed: int = 0) -> np.ndarray:
     """(RANGE_SAMPLE, 1, 28, 28) in [0, 1]: training digits as given (half) and framed (a
     quarter), and non-digits (a quarter): what the int8 ranges must cover."""
@@ -61,8 +67,7 @@ def quantize_checkpoint(checkpoint, train, out=None, seed: int = 0) -> Path:
     ``.int8.onnx``); ``train`` is (images, labels) of the training split, for the ranges.
     Written in a temp folder, then renamed into place."""
     checkpoint = Path(checkpoint)
-    if not isinstance(load_model(checkpoint), CNN):
-        raise ValueError(f"{checkpoint}: int8 pays for a CNN's convolutions; this is not a CNN")
+    require_cnn(load_model(checkpoint), checkpoint)
     out = Path(out) if out is not None else checkpoint.with_suffix(".int8.onnx")
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         tmp = Path(tmp)
